@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Userspace part of procsnap: libprocsnap, snapctl, unit tests, man pages.
+#
+# Included by the top-level Makefile, which defines Q, PREFIX, DESTDIR,
+# LIBDIR, INCLUDEDIR, BINDIR, MANDIR, VERSION and CC.  Paths are relative
+# to the top of the tree.  CPPFLAGS, CFLAGS and LDFLAGS from the
+# environment are honoured after ours, so distribution flags apply.
+
+# The soname moves only if the library breaks its ABI, never per release:
+# growth goes into new sections of lib/libprocsnap.sym.
+LIBPROCSNAP_SOMAJOR := 0
+LIBPROCSNAP_SONAME  := libprocsnap.so.$(LIBPROCSNAP_SOMAJOR)
+LIBPROCSNAP_REAL    := libprocsnap.so.$(VERSION)
+
+US_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	     -Imodule/uapi -Ilib
+US_LIB_CFLAGS := $(US_CFLAGS) -fPIC -fvisibility=hidden \
+		 -DPROCSNAP_LIB_VERSION='"$(VERSION)"'
+US_CLI_CFLAGS := $(US_CFLAGS) -DSNAPCTL_VERSION='"$(VERSION)"'
+
+# Recursive on purpose: pkg-config only runs when the unit tests are built.
+US_CHECK_CFLAGS = $(shell pkg-config --cflags check)
+US_CHECK_LIBS = $(shell pkg-config --libs check)
+
+US_LIB_OBJS := lib/libprocsnap.o
+US_CLI_OBJS := cli/snapctl.o cli/util.o cli/version.o cli/help.o
+US_CLI_MAIN := cli/main.o
+US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
+		test/unit/check_lib.c test/unit/check_cli.c \
+		test/unit/capture.c
+US_TEST_HDRS := test/unit/check_procsnap.h
+
+US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h
+US_CLI_HDRS := $(US_LIB_HDRS) cli/snapctl.h cli/util.h
+
+US_LIB_FILES := lib/libprocsnap.a lib/$(LIBPROCSNAP_REAL) \
+		lib/$(LIBPROCSNAP_SONAME) lib/libprocsnap.so lib/libprocsnap.pc
+
+# Functions of libprocsnap(3) that get a man page alias.
+US_MAN3_ALIASES := procsnap_open procsnap_close procsnap_fd \
+		   procsnap_get_version procsnap_lib_version procsnap_strerror
+
+# kbuild-style "  CC      file" lines, unless V=1 made Q empty (commands
+# are echoed instead) or make -s asked for silence.
+us_silent := $(findstring s,$(firstword -$(MAKEFLAGS)))
+us_say = $(if $(Q),$(if $(us_silent),,@printf '  %-7s %s\n' '$(1)' '$(2)'))
+
+.PHONY: lib cli unit-test-build unit-check install-lib install-cli \
+	clean-userspace FORCE
+
+lib: $(US_LIB_FILES)
+
+cli: cli/snapctl
+
+unit-test-build: test/unit/check_procsnap
+
+unit-check: test/unit/check_procsnap
+	$(call us_say,CHECK,$<)
+	$(Q)./test/unit/check_procsnap
+
+# The version is compiled in, so a new VERSION rebuilds what prints it.
+lib/%.o: lib/%.c $(US_LIB_HDRS) VERSION
+	$(call us_say,CC,$@)
+	$(Q)$(CC) $(US_LIB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+cli/%.o: cli/%.c $(US_CLI_HDRS) VERSION
+	$(call us_say,CC,$@)
+	$(Q)$(CC) $(US_CLI_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+lib/libprocsnap.a: $(US_LIB_OBJS)
+	$(call us_say,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+lib/$(LIBPROCSNAP_REAL): $(US_LIB_OBJS) lib/libprocsnap.sym
+	$(call us_say,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(LIBPROCSNAP_SONAME) \
+		-Wl,--version-script=lib/libprocsnap.sym -Wl,-z,defs \
+		$(CFLAGS) $(LDFLAGS) -o $@ $(US_LIB_OBJS)
+
+lib/$(LIBPROCSNAP_SONAME): lib/$(LIBPROCSNAP_REAL)
+	$(call us_say,LN,$@)
+	$(Q)ln -sf $(LIBPROCSNAP_REAL) $@
+
+lib/libprocsnap.so: lib/$(LIBPROCSNAP_SONAME)
+	$(call us_say,LN,$@)
+	$(Q)ln -sf $(LIBPROCSNAP_SONAME) $@
+
+# Regenerated on every run, but only rewritten when PREFIX and friends
+# changed, so an install never ships paths from an earlier build.
+lib/libprocsnap.pc: lib/libprocsnap.pc.in VERSION FORCE
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@VERSION@|$(VERSION)|g' $< > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else \
+		$(if $(Q),$(if $(us_silent),,printf '  %-7s %s\n' GEN $@;)) \
+		mv -f $@.tmp $@; fi
+
+# Linked through the unversioned symlink; found at run time by soname via
+# the system's library path, never an rpath into the build tree.
+cli/snapctl: $(US_CLI_MAIN) $(US_CLI_OBJS) lib/libprocsnap.so
+	$(call us_say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(US_CLI_MAIN) $(US_CLI_OBJS) \
+		-Llib -lprocsnap
+
+# Static: the tests exercise the objects themselves, wherever they run.
+test/unit/check_procsnap: $(US_TEST_SRCS) $(US_TEST_HDRS) $(US_CLI_HDRS) \
+			  $(US_CLI_OBJS) lib/libprocsnap.a
+	$(Q)pkg-config --exists check || { \
+		echo "userspace.mk: libcheck not found by pkg-config" >&2; \
+		exit 1; }
+	$(call us_say,CCLD,$@)
+	$(Q)$(CC) $(US_CLI_CFLAGS) -Icli $(US_CHECK_CFLAGS) $(CPPFLAGS) \
+		$(CFLAGS) $(LDFLAGS) -o $@ $(US_TEST_SRCS) $(US_CLI_OBJS) \
+		lib/libprocsnap.a $(US_CHECK_LIBS)
+
+install-lib: lib
+	$(call us_say,INSTALL,libprocsnap)
+	$(Q)install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man3
+	$(Q)install -m 0644 lib/$(LIBPROCSNAP_REAL) $(DESTDIR)$(LIBDIR)/
+	$(Q)ln -sf $(LIBPROCSNAP_REAL) $(DESTDIR)$(LIBDIR)/$(LIBPROCSNAP_SONAME)
+	$(Q)ln -sf $(LIBPROCSNAP_SONAME) $(DESTDIR)$(LIBDIR)/libprocsnap.so
+	$(Q)install -m 0644 lib/libprocsnap.a $(DESTDIR)$(LIBDIR)/
+	$(Q)install -m 0644 lib/libprocsnap.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(Q)install -m 0644 lib/libprocsnap.h module/uapi/procsnap.h \
+		$(DESTDIR)$(INCLUDEDIR)/
+	$(Q)install -m 0644 doc/libprocsnap.3 $(DESTDIR)$(MANDIR)/man3/
+	$(Q)for f in $(US_MAN3_ALIASES); do \
+		echo '.so man3/libprocsnap.3' > $(DESTDIR)$(MANDIR)/man3/$$f.3 \
+		|| exit 1; done
+
+# snapctl is useless without the library it links, so both go in.
+install-cli: cli install-lib
+	$(call us_say,INSTALL,snapctl)
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	$(Q)install -m 0755 cli/snapctl $(DESTDIR)$(BINDIR)/
+	$(Q)install -m 0644 doc/snapctl.8 $(DESTDIR)$(MANDIR)/man8/
+
+clean-userspace:
+	$(call us_say,CLEAN,userspace)
+	$(Q)rm -f $(US_LIB_OBJS) $(US_CLI_OBJS) $(US_CLI_MAIN) $(US_LIB_FILES) \
+		lib/libprocsnap.pc.tmp cli/snapctl test/unit/check_procsnap
+
+FORCE:
