@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# procsnap: module (via Kbuild), libprocsnap, snapctl, tests.
+#
+#   make                 module + library + CLI
+#   make module          procsnap.ko against KDIR (default: the running kernel)
+#   make install         everything, honouring DESTDIR and PREFIX
+#   make dkms-install    the module source into /usr/src for DKMS
+#   make check           unit tests, then the VM tests on Debian's kernel
+#   make check-rt        the same on Debian's PREEMPT_RT kernel
+#   make demo            a demo inside the VM
+#   make style           checkpatch --strict on the module
+#   V=1 for verbose, W=1 for the kernel's extra warnings.
+
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+PREFIX ?= /usr
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UDEVDIR ?= /lib/udev/rules.d
+DKMSDIR ?= /usr/src
+CC ?= cc
+VERSION := $(shell cat VERSION)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+all: module lib cli
+
+include userspace.mk
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+module-install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	$(if $(DESTDIR),,depmod -a $(KERNELRELEASE))
+
+install-udev:
+	install -D -m 0644 udev/70-procsnap.rules $(DESTDIR)$(UDEVDIR)/70-procsnap.rules
+
+install: module-install install-lib install-cli install-udev
+
+# DKMS builds from a copy of exactly the files the kernel build reads.
+DKMS_FILES := Kbuild Makefile VERSION dkms.conf userspace.mk module
+dkms-install:
+	@grep -q '^PACKAGE_VERSION="$(VERSION)"' dkms.conf || \
+		{ echo "dkms.conf PACKAGE_VERSION is not $(VERSION)" >&2; exit 1; }
+	install -d $(DESTDIR)$(DKMSDIR)/procsnap-$(VERSION)
+	cp -a $(DKMS_FILES) $(DESTDIR)$(DKMSDIR)/procsnap-$(VERSION)/
+
+# Static test programs for the VM (no loader needed in the guest).
+GUEST_PROGS := $(patsubst test/guest/prog/%.c,build/guest-progs/%,$(wildcard test/guest/prog/*.c))
+guest-progs: $(GUEST_PROGS)
+build/guest-progs/%: test/guest/prog/%.c module/uapi/procsnap.h lib/libprocsnap.a
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -static -pthread \
+		-Imodule/uapi -Ilib -o $@ $< lib/libprocsnap.a
+
+check:
+	test/check.sh
+
+check-rt:
+	test/check.sh --rt
+
+demo:
+	test/demo.sh
+
+style:
+	/usr/src/linux-source-6.1/scripts/checkpatch.pl --strict --no-tree -f \
+		module/*.c module/*.h module/uapi/*.h
+
+clean: clean-userspace
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf build/guest-progs
+
+distclean: clean
+	rm -rf build
+
+.PHONY: all module module-install install-udev install dkms-install \
+	guest-progs check check-rt demo style clean distclean

@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a Debian kernel under QEMU (TCG) with procsnap.ko and run the guest
+# tests in test/guest/.  The kernel is Debian's own linux-image package, the
+# module is built against the matching linux-headers package.
+#
+# usage: test/vm/run.sh [--rt] [--tests "00-module 10-x"] [--warn-module]
+#                       [--out DIR] [--timeout SECS] [--show]
+#
+# Exit status: 0 every test passed and the kernel log is clean; 1 a test
+# failed or the kernel log shows a bug; 2 the VM did not finish (timeout,
+# panic) or could not be set up.
+set -euo pipefail
+
+top=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+# shellcheck source=kernel.sh
+. "$top/test/vm/kernel.sh"
+
+flavour=generic
+tests=""
+warn_module=0
+timeout=900
+out=""
+show=0
+test_timeout=600
+
+usage() {
+	sed -n 's/^# usage: //p; s/^#  \{20,\}/ /p' "$0" >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rt) flavour=rt ;;
+	--flavour) flavour=$2; shift ;;
+	--tests) tests=$2; shift ;;
+	--warn-module) warn_module=1 ;;
+	--out) out=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--show) show=1 ;;
+	-h|--help) usage ;;
+	*) echo "run.sh: unknown argument '$1'" >&2; usage ;;
+	esac
+	shift
+done
+
+rel=$(procsnap_kernel_release "$flavour")
+kdir=/usr/src/linux-headers-$rel
+if [ ! -d "$kdir" ]; then
+	echo "run.sh: $kdir missing: run test/deps.sh $flavour" >&2
+	exit 2
+fi
+variant=$rel
+[ "$warn_module" = 1 ] && variant=$rel-warn
+work=$top/build/vm/$variant
+[ -n "$out" ] || out=$work/out
+log=$work/console.log
+mkdir -p "$work" "$out"
+
+say() { echo "vm($variant): $*" >&2; }
+
+# --- kernel --------------------------------------------------------------
+kroot=$(procsnap_fetch_kernel "$rel" "$top/build/cache/$rel")
+kmods=$kroot/lib/modules/$rel
+[ -f "$kmods/modules.dep" ] || depmod -b "$kroot" "$rel"
+
+# --- module, in a private copy so flavours and variants never share objects
+modsrc=$work/module-src
+rm -rf "$modsrc"
+mkdir -p "$modsrc"
+cp -a "$top/Kbuild" "$top/VERSION" "$top/module" "$modsrc/"
+say "building procsnap.ko against $kdir"
+make_args=(-C "$kdir" M="$modsrc" W=1)
+# sparse too where installed (test/deps.sh installs it).
+command -v sparse >/dev/null && make_args+=(C=2)
+[ "$warn_module" = 1 ] && make_args+=(PROCSNAP_TEST_WARN=y)
+if ! make -s "${make_args[@]}" modules >"$work/module-build.log" 2>&1; then
+	cat "$work/module-build.log" >&2
+	say "module build failed"
+	exit 2
+fi
+# W=1 must stay clean: any warning in our files fails the run.
+if grep -E 'warning:' "$work/module-build.log" | grep -q "$modsrc"; then
+	cat "$work/module-build.log" >&2
+	say "module build has warnings"
+	exit 1
+fi
+
+# --- userspace ------------------------------------------------------------
+make -s -C "$top" lib cli guest-progs >&2
+
+# --- initramfs ------------------------------------------------------------
+stage=$work/initramfs
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,etc,proc,sys,dev,tmp,usr/bin,usr/lib,tests} \
+	"$stage/etc/udev/rules.d" "$stage/lib/modules/$rel/extra"
+cp /bin/busybox "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+install -m 0755 "$top/test/vm/init" "$stage/init"
+cp "$top"/test/guest/*.sh "$stage/tests/"
+cp "$top"/udev/*.rules "$stage/etc/udev/rules.d/"
+cp "$top"/build/guest-progs/* "$stage/usr/bin/"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' \
+	>"$stage/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
+
+# procsnap.ko where modprobe finds it, as DKMS would put it.
+cp "$modsrc/procsnap.ko" "$stage/lib/modules/$rel/extra/"
+cp "$kmods"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$rel/"
+
+# The 9p share's modules, in dependency order.
+modprobe -d "$kroot" -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p |
+	awk '$1 == "insmod" { print $2 }' >"$work/9p-modules"
+: >"$stage/etc/procsnap-vm.modules"
+while read -r ko; do
+	dst=${ko#"$kroot"}
+	mkdir -p "$stage/$(dirname "$dst")"
+	cp "$ko" "$stage/$dst"
+	echo "$dst" >>"$stage/etc/procsnap-vm.modules"
+done <"$work/9p-modules"
+depmod -b "$stage" "$rel"
+
+# snapctl with its shared libraries and their loader.
+install -m 0755 "$top/cli/snapctl" "$stage/usr/bin/snapctl"
+cp -a "$top"/lib/libprocsnap.so* "$stage/usr/lib/"
+LD_LIBRARY_PATH=$top/lib ldd "$top/cli/snapctl" |
+	awk '/=> \// { print $3 } /^\t\// { print $1 }' |
+	while read -r so; do
+		case "$so" in "$top"/*) continue ;; esac
+		mkdir -p "$stage/$(dirname "$so")"
+		cp -L "$so" "$stage/$so"
+	done
+
+if [ -z "$tests" ]; then
+	tests=$(cd "$top/test/guest" && ls [0-9]*.sh | sed 's/\.sh$//' | xargs)
+fi
+cat >"$stage/etc/procsnap-vm.conf" <<CONF
+TESTS="$tests"
+TEST_TIMEOUT=$test_timeout
+PROCSNAP_VERSION=$(cat "$top/VERSION")
+PROCSNAP_FLAVOUR=$flavour
+CONF
+cp "$stage/etc/procsnap-vm.conf" "$stage/tests/config"
+
+initrd=$work/initrd.gz
+(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) |
+	gzip -1 >"$initrd"
+
+# --- boot -----------------------------------------------------------------
+say "booting $rel under QEMU TCG (tests: $tests)"
+rm -f "$out/result.txt" "$out/dmesg.txt"
+start=$(date +%s)
+set +e
+timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 \
+	-nographic -no-reboot \
+	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init" \
+	-virtfs "local,path=$out,mount_tag=procsnap_out,security_model=none,id=out" \
+	</dev/null >"$log" 2>&1
+qrc=$?
+set -e
+say "VM ran $(( $(date +%s) - start )) s (qemu exit $qrc), log: $log"
+
+# --- verdict --------------------------------------------------------------
+tr -d '\r' <"$log" >"$log.txt"
+if [ "$show" = 1 ]; then
+	# Everything the guest printed, minus the kernel's own console lines.
+	sed -n '/PROCSNAP-VM-BEGIN/,/^PROCSNAP-VM-DONE/p' "$log.txt" |
+		grep -vE '^\[ *[0-9]+\.[0-9]+\]' || true
+else
+	sed -n '/PROCSNAP-VM-BEGIN/,/^PROCSNAP-VM-DONE/p' "$log.txt" |
+		grep -E '^(PASS|FAIL|SKIP):' || true
+fi
+if ! grep -q '^PROCSNAP-VM-DONE' "$log.txt"; then
+	tail -n 40 "$log.txt" >&2
+	if [ "$qrc" = 124 ]; then
+		say "FAIL: timed out after $timeout s"
+	else
+		say "FAIL: the VM stopped before the tests finished (panic?)"
+	fi
+	exit 2
+fi
+
+read -r pass fail skip < <(sed -n \
+	's/^PROCSNAP-VM-DONE pass=\([0-9]*\) fail=\([0-9]*\) skip=\([0-9]*\)$/\1 \2 \3/p' \
+	"$log.txt")
+
+sed -n '/^PROCSNAP-DMESG-BEGIN/,/^PROCSNAP-DMESG-END/p' "$log.txt" \
+	>"$work/dmesg.txt"
+bad='BUG:|WARNING:|Oops|general protection|refcount_t|list_del corruption|hung_task|blocked for more than|kmemleak|UBSAN|KASAN|Call Trace'
+if grep -E "$bad" "$work/dmesg.txt" >"$work/dmesg-bad.txt"; then
+	echo "FAIL: guest kernel log is clean"
+	sed 's/^/    /' "$work/dmesg-bad.txt"
+	fail=$((fail + 1))
+else
+	echo "PASS: guest kernel log is clean"
+	pass=$((pass + 1))
+fi
+if [ -f "$out/result.txt" ]; then
+	echo "PASS: files come back through the 9p share"
+	pass=$((pass + 1))
+else
+	echo "FAIL: files come back through the 9p share"
+	fail=$((fail + 1))
+fi
+
+echo "vm-$flavour: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
