@@ -13,6 +13,8 @@
 #include <procsnap.h>
 
 #include "device.h"
+#include "ioctl.h"
+#include "procsnap.h"
 #include "uarg.h"
 
 static long ioctl_version(void __user *uarg)
@@ -44,13 +46,36 @@ static long procsnap_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case PROCSNAP_IOC_VERSION:
 		return ioctl_version(uarg);
+	case PROCSNAP_IOC_REQUEST:
+		return procsnap_ioctl_request(file, uarg);
+	case PROCSNAP_IOC_CANCEL:
+		return procsnap_ioctl_cancel(uarg);
+	case PROCSNAP_IOC_STATE:
+		return procsnap_ioctl_state(uarg, false);
+	case PROCSNAP_IOC_WAIT:
+		return procsnap_ioctl_state(uarg, true);
+	case PROCSNAP_IOC_LIST:
+		return procsnap_ioctl_list(uarg);
+	case PROCSNAP_IOC_DELETE:
+		return procsnap_ioctl_delete(uarg);
+	case PROCSNAP_IOC_THREADS:
+		return procsnap_ioctl_threads(uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
+/* Requests and snapshots owned by this file go with it. */
+static int procsnap_release(struct inode *inode, struct file *file)
+{
+	procsnap_request_file_closed(file);
+	procsnap_snapshot_file_closed(file);
+	return 0;
+}
+
 static const struct file_operations procsnap_fops = {
 	.owner = THIS_MODULE,
+	.release = procsnap_release,
 	.unlocked_ioctl = procsnap_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

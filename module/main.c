@@ -8,11 +8,35 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/wait.h>
 
 #include <procsnap.h>
 
 #include "device.h"
+#include "procsnap.h"
 #include "symbols.h"
+
+module_param_named(quiesce_timeout_ms, procsnap_quiesce_timeout_ms, uint,
+		   0644);
+MODULE_PARM_DESC(quiesce_timeout_ms,
+		 "How long a duplication waits for the target's other threads to stop running user code (default 2000)");
+
+/* Live objects, read by the tests to prove nothing leaks. */
+static int objects_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "requests=%d works=%d snapshots=%d\n",
+			  atomic_read(&procsnap_nr_requests),
+			  atomic_read(&procsnap_nr_works),
+			  atomic_read(&procsnap_nr_snapshots));
+}
+
+static const struct kernel_param_ops objects_ops = {
+	.get = objects_get,
+};
+
+module_param_cb(objects, &objects_ops, NULL, 0444);
+MODULE_PARM_DESC(objects, "Live requests, task works and snapshots");
 
 static int __init procsnap_init(void)
 {
@@ -45,7 +69,17 @@ err_symbols:
 
 static void __exit procsnap_exit(void)
 {
+	/* No file is open (each holds the module), so no ioctl can run. */
 	procsnap_device_exit();
+	procsnap_requests_shutdown();
+	procsnap_snapshots_shutdown();
+	wait_event(procsnap_works_idle, !atomic_read(&procsnap_nr_works));
+	/*
+	 * The last callbacks and clones may still be executing their final
+	 * instructions after dropping their references; an RCU-tasks grace
+	 * period waits until every task has left them.
+	 */
+	synchronize_rcu_tasks();
 	pr_info("unloaded\n");
 }
 

@@ -41,6 +41,14 @@ int procsnap_symbols_init(void)
 		void **slot;
 	} wanted[] = {
 		PROCSNAP_SYMBOL(kernel_clone),
+		PROCSNAP_SYMBOL(do_exit),
+		PROCSNAP_SYMBOL(ptrace_may_access),
+		PROCSNAP_SYMBOL(task_work_cancel_match),
+		PROCSNAP_SYMBOL(ksys_setsid),
+		PROCSNAP_SYMBOL(exit_files),
+		PROCSNAP_SYMBOL(__set_task_comm),
+		PROCSNAP_SYMBOL(tasklist_lock),
+		PROCSNAP_SYMBOL(kthreadd_task),
 	};
 	kallsyms_lookup_name_t lookup;
 	unsigned long addr;

@@ -21,8 +21,9 @@
 #ifndef _UAPI_PROCSNAP_H
 #define _UAPI_PROCSNAP_H
 
-#include <linux/types.h>
+#include <linux/const.h>
 #include <linux/ioctl.h>
+#include <linux/types.h>
 
 #define PROCSNAP_DEVICE_NAME	"procsnap"
 #define PROCSNAP_DEVICE_PATH	"/dev/procsnap"
@@ -60,8 +61,9 @@ struct procsnap_version {
 
 #define PROCSNAP_VERSION_SIZE_VER0	88
 
-/* No feature bits are defined yet: the VERSION query is all of ABI 1.0. */
-#define PROCSNAP_FEAT_ALL		0ULL
+/* REQUEST, CANCEL, STATE, WAIT, LIST, DELETE and THREADS are implemented. */
+#define PROCSNAP_FEAT_SNAPSHOT		_BITULL(0)
+#define PROCSNAP_FEAT_ALL		PROCSNAP_FEAT_SNAPSHOT
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -72,5 +74,248 @@ struct procsnap_version {
 
 #define PROCSNAP_IOC_VERSION \
 	PROCSNAP_IOWR(0x00, PROCSNAP_VERSION_SIZE_VER0)
+
+/*
+ * Per-target state, as in the paper (initial 0, requested 1, duplicating 2,
+ * done 3) plus failed.  A target has at most one request in flight; a
+ * finished one (done or failed) stays visible until the next request for the
+ * same target, until its snapshot is deleted, or until the target exits.
+ */
+#define PROCSNAP_STATE_IDLE		0
+#define PROCSNAP_STATE_REQUESTED	1
+#define PROCSNAP_STATE_DUPLICATING	2
+#define PROCSNAP_STATE_DONE		3
+#define PROCSNAP_STATE_FAILED		4
+
+/*
+ * Wake the target's threads with TWA_SIGNAL instead of waiting for their next
+ * return to user mode.  A blocked system call that the kernel restarts
+ * (read, nanosleep, ...) restarts transparently, but one that does not (e.g.
+ * epoll_wait, select) returns EINTR to the target.
+ */
+#define PROCSNAP_REQUEST_INTERRUPT	_BITUL(0)
+/*
+ * The snapshot (and the request while pending) belongs to the open file of
+ * /dev/procsnap it was made through: closing that file, including by the
+ * requester dying, cancels the request and deletes the snapshot.
+ */
+#define PROCSNAP_REQUEST_OWNED		_BITUL(1)
+#define PROCSNAP_REQUEST_FLAGS \
+	(PROCSNAP_REQUEST_INTERRUPT | PROCSNAP_REQUEST_OWNED)
+
+/**
+ * struct procsnap_target_arg - REQUEST and CANCEL argument
+ * @size:	in: sizeof(struct procsnap_target_arg)
+ * @flags:	in: REQUEST: PROCSNAP_REQUEST_*; CANCEL: 0
+ * @pid:	in: the target, in the caller's pid namespace; a thread id
+ *		means its whole process
+ * @reserved0:	must be 0
+ * @reserved:	must be 0
+ *
+ * REQUEST errors: ESRCH no such process, or a zombie or exiting one; EINVAL a
+ * kernel thread, a procsnap snapshot, or the caller itself; EPERM the caller
+ * may not ptrace the target (PTRACE_MODE_ATTACH_REALCREDS); EBUSY a request
+ * for this target is already in flight.
+ * CANCEL: ENOENT when no request is in flight; a request that completes while
+ * being cancelled has its snapshot deleted.
+ */
+struct procsnap_target_arg {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_TARGET_SIZE_VER0	48
+
+/**
+ * struct procsnap_state_arg - STATE and WAIT argument
+ * @size:	in: sizeof(struct procsnap_state_arg)
+ * @flags:	in: must be 0
+ * @pid:	in: the target, in the caller's pid namespace
+ * @state:	out: PROCSNAP_STATE_*
+ * @clone_pid:	out: DONE: the snapshot's pid in the caller's namespace
+ * @error:	out: FAILED: the positive errno the duplication failed with
+ * @timeout_ns:	in, WAIT only: how long to wait; 0 waits forever
+ * @reserved:	must be 0
+ *
+ * WAIT blocks until the request is done or failed.  When the timeout expires
+ * or a signal arrives first, the request is cancelled and WAIT fails with
+ * ETIMEDOUT or EINTR, leaving nothing behind.  ENOENT: no request.
+ */
+struct procsnap_state_arg {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__u32 state;
+	__s32 clone_pid;
+	__s32 error;
+	__u64 timeout_ns;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_STATE_SIZE_VER0	64
+
+#define PROCSNAP_COMM_LEN	16
+
+/* The snapshot is owned by the open file that requested it. */
+#define PROCSNAP_SNAPSHOT_OWNED		_BITUL(0)
+
+/**
+ * struct procsnap_snapshot_info - one held snapshot, as LIST reports it
+ * @clone_pid:		the snapshot's pid (caller's namespace)
+ * @target_pid:		the target's pid (caller's namespace; 0 when not
+ *			visible there)
+ * @target_comm:	the target's comm at duplication
+ * @flags:		PROCSNAP_SNAPSHOT_*
+ * @threads:		threads of the target recorded at duplication
+ * @created_realtime_ns: duplication time, CLOCK_REALTIME
+ * @created_boottime_ns: duplication time, CLOCK_BOOTTIME
+ * @pause_ns:		how long the duplicating thread was held in procsnap
+ * @quiesce_ns:		of which waiting for the other threads
+ * @resident_bytes:	memory the snapshot maps (shared copy-on-write with
+ *			the target until one of them writes)
+ * @pagetable_bytes:	page-table memory the snapshot itself costs
+ * @reserved:		zero
+ */
+struct procsnap_snapshot_info {
+	__s32 clone_pid;
+	__s32 target_pid;
+	char target_comm[PROCSNAP_COMM_LEN];
+	__u32 flags;
+	__u32 threads;
+	__u64 created_realtime_ns;
+	__u64 created_boottime_ns;
+	__u64 pause_ns;
+	__u64 quiesce_ns;
+	__u64 resident_bytes;
+	__u64 pagetable_bytes;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_SNAPSHOT_INFO_SIZE_VER0	112
+
+/**
+ * struct procsnap_list_arg - LIST argument
+ * @size:	in: sizeof(struct procsnap_list_arg)
+ * @flags:	in: must be 0
+ * @entries:	in: user pointer to an array of entries (may be 0 with
+ *		@nr_entries 0, to ask for the count)
+ * @entry_size:	in: sizeof(struct procsnap_snapshot_info) of the caller
+ * @nr_entries:	in: room in @entries; out: entries written
+ * @total:	out: snapshots held (can exceed @nr_entries)
+ * @reserved0:	must be 0
+ * @reserved:	must be 0
+ *
+ * Lists the snapshots whose clone is visible in the caller's pid namespace.
+ */
+struct procsnap_list_arg {
+	__u32 size;
+	__u32 flags;
+	__u64 entries;
+	__u32 entry_size;
+	__u32 nr_entries;
+	__u32 total;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_LIST_SIZE_VER0		64
+
+/* Delete every snapshot visible to the caller; clone_pid must be 0. */
+#define PROCSNAP_DELETE_ALL		_BITUL(0)
+
+/**
+ * struct procsnap_delete_arg - DELETE argument
+ * @size:	in: sizeof(struct procsnap_delete_arg)
+ * @flags:	in: 0 or PROCSNAP_DELETE_ALL
+ * @clone_pid:	in: the snapshot to delete
+ * @deleted:	out: how many were deleted
+ * @reserved:	must be 0
+ *
+ * Returns once the snapshots are gone (their memory freed).  ENOENT: no such
+ * snapshot.
+ */
+struct procsnap_delete_arg {
+	__u32 size;
+	__u32 flags;
+	__s32 clone_pid;
+	__u32 deleted;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_DELETE_SIZE_VER0	48
+
+/* How a thread was held during the copy. */
+#define PROCSNAP_THREAD_DUPLICATED	_BITUL(0) /* ran the copy */
+#define PROCSNAP_THREAD_PARKED		_BITUL(1) /* waited in procsnap */
+#define PROCSNAP_THREAD_IN_KERNEL	_BITUL(2) /* was off CPU in the kernel */
+
+#define PROCSNAP_NR_GREGS	27	/* x86-64 struct user_regs_struct */
+
+/**
+ * struct procsnap_thread_info - one thread of the target at duplication
+ * @tid:	thread id (caller's namespace; 0 when not visible there)
+ * @flags:	PROCSNAP_THREAD_*
+ * @regs:	user registers in the layout of x86-64 struct user_regs_struct
+ *		(the payload of an NT_PRSTATUS note); for a thread that was in
+ *		the kernel, as of its kernel entry
+ * @xstate_size: bytes of FPU/XSTATE recorded (NT_X86_XSTATE layout)
+ * @reserved0:	zero
+ * @reserved:	zero
+ */
+struct procsnap_thread_info {
+	__s32 tid;
+	__u32 flags;
+	__u64 regs[PROCSNAP_NR_GREGS];
+	__u32 xstate_size;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_THREAD_INFO_SIZE_VER0	264
+
+/**
+ * struct procsnap_threads_arg - THREADS argument
+ * @size:	in: sizeof(struct procsnap_threads_arg)
+ * @flags:	in: must be 0
+ * @clone_pid:	in: the snapshot
+ * @entry_size:	in: sizeof(struct procsnap_thread_info) of the caller
+ * @entries:	in: user pointer to an array of entries
+ * @nr_entries:	in: room in @entries; out: entries written
+ * @total:	out: threads recorded
+ * @reserved:	must be 0
+ */
+struct procsnap_threads_arg {
+	__u32 size;
+	__u32 flags;
+	__s32 clone_pid;
+	__u32 entry_size;
+	__u64 entries;
+	__u32 nr_entries;
+	__u32 total;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_THREADS_SIZE_VER0	64
+
+#define PROCSNAP_IOW(nr, ver0_size) \
+	_IOC(_IOC_WRITE, PROCSNAP_IOC_MAGIC, (nr), (ver0_size))
+
+#define PROCSNAP_IOC_REQUEST \
+	PROCSNAP_IOW(0x01, PROCSNAP_TARGET_SIZE_VER0)
+#define PROCSNAP_IOC_CANCEL \
+	PROCSNAP_IOW(0x02, PROCSNAP_TARGET_SIZE_VER0)
+#define PROCSNAP_IOC_STATE \
+	PROCSNAP_IOWR(0x03, PROCSNAP_STATE_SIZE_VER0)
+#define PROCSNAP_IOC_WAIT \
+	PROCSNAP_IOWR(0x04, PROCSNAP_STATE_SIZE_VER0)
+#define PROCSNAP_IOC_LIST \
+	PROCSNAP_IOWR(0x05, PROCSNAP_LIST_SIZE_VER0)
+#define PROCSNAP_IOC_DELETE \
+	PROCSNAP_IOWR(0x06, PROCSNAP_DELETE_SIZE_VER0)
+#define PROCSNAP_IOC_THREADS \
+	PROCSNAP_IOWR(0x07, PROCSNAP_THREADS_SIZE_VER0)
 
 #endif /* _UAPI_PROCSNAP_H */

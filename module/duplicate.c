@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The duplication, run by one thread of the target in its own context on its
+ * way back to user mode (the paper's "method 2": a copy made from another
+ * context on a multi-core machine would copy a process that is still
+ * running).
+ *
+ * A multi-threaded target is copied only when none of its threads can
+ * execute a user instruction: each other thread is either parked in our
+ * callback, or off CPU inside the kernel with our work pending, so it would
+ * park before reaching user mode.  A thread blocked in a long system call is
+ * therefore no obstacle, and is recorded as of its kernel entry.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/elf.h>
+#include <linux/jiffies.h>
+#include <linux/regset.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include <procsnap.h>
+
+#include "procsnap.h"
+
+/* Copies thrown away because a thread was born during the copy. */
+#define PROCSNAP_MAX_RETRIES	3
+
+unsigned int procsnap_quiesce_timeout_ms = 2000;
+
+void procsnap_free_rec(struct procsnap_thread_rec *rec)
+{
+	put_pid(rec->tid);
+	rec->tid = NULL;
+	kfree(rec->xstate);
+	rec->xstate = NULL;
+}
+
+/**
+ * procsnap_record_thread - record a quiesced thread's user registers
+ * @rec: where to
+ * @t: current, or a thread of current's process that is off CPU in the
+ *     kernel and cannot return to user mode without parking first
+ * @flags: PROCSNAP_THREAD_*
+ *
+ * The regsets are what ptrace and core dumps use, so the result is in the
+ * layout of the NT_PRSTATUS and NT_X86_XSTATE notes.
+ */
+void procsnap_record_thread(struct procsnap_thread_rec *rec,
+			    struct task_struct *t, u32 flags)
+{
+	const struct user_regset_view *view = task_user_regset_view(t);
+	unsigned int i;
+	void *data;
+	int got;
+
+	rec->tid = get_task_pid(t, PIDTYPE_PID);
+	rec->flags = flags;
+	for (i = 0; i < view->n; i++) {
+		const struct user_regset *rs = &view->regsets[i];
+		unsigned int size = rs->n * rs->size;
+
+		if (rs->core_note_type == NT_PRSTATUS &&
+		    size == sizeof(rec->regs)) {
+			got = regset_get_alloc(t, rs, size, &data);
+			if (got < 0)
+				continue;
+			if (got == size) {
+				memcpy(&rec->regs, data, size);
+				rec->have_regs = true;
+			}
+			kfree(data);
+		} else if (rs->core_note_type == NT_X86_XSTATE && !rec->xstate) {
+			got = regset_get_alloc(t, rs, size, &data);
+			if (got <= 0) {
+				if (!got)
+					kfree(data);
+				continue;
+			}
+			rec->xstate = data;
+			rec->xstate_size = got;
+		}
+	}
+}
+
+static struct procsnap_work *work_of(struct procsnap_request *req,
+				     struct task_struct *t)
+{
+	struct procsnap_work *w;
+
+	lockdep_assert_held(&procsnap_lock);
+	list_for_each_entry(w, &req->works, node)
+		if (w->task == t && w->status != PROCSNAP_WORK_FINISHED)
+			return w;
+	return NULL;
+}
+
+enum quiet {
+	ALL_QUIET,	/* no other thread can run user code */
+	NOT_YET,	/* a thread is on CPU on its way to us */
+	MISSING,	/* a thread has no work queued (born after the request) */
+};
+
+static enum quiet threads_quiet(struct procsnap_request *req,
+				struct task_struct **missing)
+{
+	enum quiet q = ALL_QUIET;
+	struct procsnap_work *w;
+	struct task_struct *t;
+
+	rcu_read_lock();
+	spin_lock(&procsnap_lock);
+	for_each_thread(current, t) {
+		if (t == current || (t->flags & (PF_EXITING | PF_IO_WORKER)))
+			continue;
+		w = work_of(req, t);
+		if (!w) {
+			*missing = get_task_struct(t);
+			q = MISSING;
+			break;
+		}
+		if (w->status == PROCSNAP_WORK_PARKED)
+			continue;
+		/*
+		 * Off CPU means inside the kernel: a task is only ever
+		 * switched out there, and it rechecks its work flags before
+		 * returning to user mode.
+		 */
+		if (w->status == PROCSNAP_WORK_QUEUED && !READ_ONCE(t->on_cpu))
+			continue;
+		q = NOT_YET;
+		break;
+	}
+	spin_unlock(&procsnap_lock);
+	rcu_read_unlock();
+	return q;
+}
+
+static int quiesce(struct procsnap_request *req)
+{
+	unsigned long deadline;
+	struct task_struct *missing;
+	enum quiet q;
+
+	deadline = jiffies + msecs_to_jiffies(procsnap_quiesce_timeout_ms);
+	for (;;) {
+		missing = NULL;
+		q = threads_quiet(req, &missing);
+		if (q == ALL_QUIET)
+			return 0;
+		if (missing) {
+			/* -ESRCH: it is exiting and will not run user code. */
+			procsnap_queue_work(req, missing);
+			put_task_struct(missing);
+		}
+		if (READ_ONCE(req->cancel))
+			return -ECANCELED;
+		if (fatal_signal_pending(current))
+			return -ESRCH;
+		if (time_after(jiffies, deadline))
+			return -ETIME;
+		if (q == NOT_YET)
+			usleep_range(20, 60);
+	}
+}
+
+/* A thread was born during the copy: the copy may not be one instant. */
+static bool threads_changed(struct procsnap_request *req)
+{
+	bool changed = false;
+	struct task_struct *t;
+
+	rcu_read_lock();
+	spin_lock(&procsnap_lock);
+	for_each_thread(current, t) {
+		if (t == current || (t->flags & (PF_EXITING | PF_IO_WORKER)))
+			continue;
+		if (!work_of(req, t)) {
+			changed = true;
+			break;
+		}
+	}
+	spin_unlock(&procsnap_lock);
+	rcu_read_unlock();
+	return changed;
+}
+
+struct other_thread {
+	struct task_struct *task;
+	struct procsnap_work *work;	/* reference held */
+};
+
+/* The other threads with their works, all quiesced at this point. */
+static int collect_others(struct procsnap_request *req,
+			  struct other_thread **othersp, unsigned int *nrp)
+{
+	struct other_thread *others;
+	struct procsnap_work *w;
+	struct task_struct *t;
+	unsigned int n, nr = 0;
+
+	n = get_nr_threads(current) + 1;
+	others = kcalloc(n, sizeof(*others), GFP_KERNEL);
+	if (!others)
+		return -ENOMEM;
+	rcu_read_lock();
+	spin_lock(&procsnap_lock);
+	for_each_thread(current, t) {
+		if (t == current || (t->flags & (PF_EXITING | PF_IO_WORKER)))
+			continue;
+		w = work_of(req, t);
+		if (nr == n || !w || !kref_get_unless_zero(&w->ref))
+			continue;
+		others[nr].task = get_task_struct(t);
+		others[nr].work = w;
+		nr++;
+	}
+	spin_unlock(&procsnap_lock);
+	rcu_read_unlock();
+	*othersp = others;
+	*nrp = nr;
+	return 0;
+}
+
+static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req)
+{
+	struct procsnap_snapshot *snap;
+	struct other_thread *others;
+	struct procsnap_thread_rec *rec;
+	unsigned int nr, i;
+	int ret;
+
+	ret = collect_others(req, &others, &nr);
+	if (ret)
+		return ERR_PTR(ret);
+	snap = procsnap_snapshot_alloc(current, nr + 1);
+	if (!snap) {
+		snap = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	procsnap_record_thread(&snap->threads[0], current,
+			       PROCSNAP_THREAD_DUPLICATED);
+	for (i = 0; i < nr; i++) {
+		rec = &snap->threads[i + 1];
+		spin_lock(&procsnap_lock);
+		if (others[i].work->status == PROCSNAP_WORK_PARKED) {
+			/* It recorded itself; the record moves to us. */
+			*rec = others[i].work->rec;
+			memset(&others[i].work->rec, 0, sizeof(*rec));
+		}
+		spin_unlock(&procsnap_lock);
+		if (!rec->tid)
+			procsnap_record_thread(rec, others[i].task,
+					       PROCSNAP_THREAD_IN_KERNEL);
+	}
+out:
+	for (i = 0; i < nr; i++) {
+		procsnap_work_put(others[i].work);
+		put_task_struct(others[i].task);
+	}
+	kfree(others);
+	return snap;
+}
+
+/**
+ * procsnap_duplicate - make the snapshot; runs in the target's context
+ * @req: the request, in state DUPLICATING with current as its duplicator
+ *
+ * Ends the request: done with the snapshot, or failed.  Parked threads are
+ * released either way.
+ */
+void procsnap_duplicate(struct procsnap_request *req)
+{
+	struct procsnap_snapshot *snap = NULL;
+	unsigned int tries;
+	u64 quiesced_ns;
+	pid_t nr;
+	int ret;
+
+	req->entered_ns = ktime_get_ns();
+	for (tries = 0; ; tries++) {
+		ret = quiesce(req);
+		if (ret)
+			goto fail;
+		quiesced_ns = ktime_get_ns();
+		snap = build_snapshot(req);
+		if (IS_ERR(snap)) {
+			ret = PTR_ERR(snap);
+			goto fail;
+		}
+		nr = procsnap_snapshot_spawn(snap);
+		if (nr < 0) {
+			ret = nr;
+			procsnap_snapshot_put(snap);
+			goto fail;
+		}
+		if (!threads_changed(req))
+			break;
+		procsnap_snapshot_delete(snap);
+		procsnap_snapshot_put(snap);
+		if (tries == PROCSNAP_MAX_RETRIES) {
+			ret = -EAGAIN;
+			goto fail;
+		}
+	}
+
+	snap->quiesce_ns = quiesced_ns - req->entered_ns;
+	snap->pause_ns = ktime_get_ns() - req->entered_ns;
+	if (!procsnap_snapshot_publish(snap, req->owner)) {
+		/* Killed before anyone could see it. */
+		procsnap_snapshot_put(snap);
+		ret = -ESRCH;
+		goto fail;
+	}
+	procsnap_request_finish(req, PROCSNAP_STATE_DONE, 0, snap);
+	return;
+
+fail:
+	procsnap_request_finish(req, PROCSNAP_STATE_FAILED, -ret, NULL);
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * procsnap's objects and the one lock that guards their shared fields.
+ *
+ * A request (struct procsnap_request) exists per target process, in a
+ * hashtable keyed by the target's group leader.  It queues one task work
+ * (struct procsnap_work) on every thread of the target; the first thread to
+ * run it becomes the duplicating thread, the others park.  A finished
+ * duplication leaves a snapshot (struct procsnap_snapshot): the clone task,
+ * parked in the kernel, and the registers of every thread.
+ */
+#ifndef _PROCSNAP_PROCSNAP_H
+#define _PROCSNAP_PROCSNAP_H
+
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/task_work.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <asm/user.h>
+
+/*
+ * Guards: the request table and each request's state, error, cancel,
+ * released, snap and works list; each work's status; the snapshot list and
+ * each snapshot's owner and deleting flag.  Never held across a sleep: every
+ * wait happens on a waitqueue with the lock dropped.
+ */
+extern spinlock_t procsnap_lock;
+
+/* Objects alive, for the leak checks of the tests (see main.c). */
+extern atomic_t procsnap_nr_requests;
+extern atomic_t procsnap_nr_works;
+extern atomic_t procsnap_nr_snapshots;
+/* Woken when procsnap_nr_works drops to zero, for module unload. */
+extern wait_queue_head_t procsnap_works_idle;
+
+extern unsigned int procsnap_quiesce_timeout_ms;
+
+/* One thread of the target, as it was when the copy was made. */
+struct procsnap_thread_rec {
+	struct pid *tid;
+	u32 flags;			/* PROCSNAP_THREAD_* */
+	bool have_regs;
+	struct user_regs_struct regs;
+	void *xstate;			/* NT_X86_XSTATE payload, kmalloc'd */
+	u32 xstate_size;
+};
+
+struct procsnap_snapshot {
+	struct list_head node;		/* procsnap_snapshots */
+	struct kref ref;
+	struct task_struct *clone;	/* reference held */
+	struct pid *clone_pid;
+	struct pid *target_pid;
+	char comm[TASK_COMM_LEN];
+	const struct file *owner;	/* deleted when this file closes */
+	bool deleting;
+	bool dead;			/* the clone has left the list */
+	/* The duplicating thread tells the clone to give up before parking. */
+	bool abort;
+	u64 created_realtime_ns;
+	u64 created_boottime_ns;
+	u64 pause_ns;
+	u64 quiesce_ns;
+	unsigned int nr_threads;
+	struct procsnap_thread_rec *threads;
+	struct completion reparented;	/* target side -> clone: go on */
+	struct completion detached;	/* clone -> target side: left us */
+	struct completion gone;		/* clone is about to exit */
+};
+
+enum procsnap_work_status {
+	PROCSNAP_WORK_QUEUED,		/* in the thread's task_works */
+	PROCSNAP_WORK_RUNNING,		/* its callback has started */
+	PROCSNAP_WORK_PARKED,		/* registers recorded, waiting */
+	PROCSNAP_WORK_FINISHED,		/* callback done or cancelled */
+};
+
+struct procsnap_work {
+	struct callback_head cb;
+	struct list_head node;		/* request's works */
+	struct kref ref;		/* task_works entry + temporary users */
+	struct procsnap_request *req;	/* reference held */
+	struct task_struct *task;	/* reference held */
+	enum procsnap_work_status status;
+	bool cancel_tried;		/* request_cancel_queued() had a go */
+	struct procsnap_thread_rec rec;	/* filled by the thread when parking */
+};
+
+struct procsnap_request {
+	struct hlist_node node;		/* procsnap request table */
+	struct kref ref;		/* table, works, waiters */
+	struct task_struct *target;	/* group leader, reference held */
+	struct pid *target_pid;
+	unsigned int flags;		/* PROCSNAP_REQUEST_* */
+	const struct file *owner;	/* for PROCSNAP_REQUEST_OWNED */
+	bool hashed;
+	int state;			/* PROCSNAP_STATE_* */
+	int error;			/* positive errno when FAILED */
+	bool cancel;
+	bool released;			/* parked threads may return */
+	struct task_struct *duplicator;	/* thread that runs the copy */
+	struct list_head works;
+	struct procsnap_snapshot *snap;	/* DONE: reference held */
+	u64 entered_ns;			/* duplicator entered its callback */
+	unsigned int restarts;
+	wait_queue_head_t wq;		/* state changes and parking */
+};
+
+/* request.c */
+int procsnap_request_start(const struct file *file, pid_t nr,
+			   unsigned int flags);
+int procsnap_request_cancel_pid(pid_t nr);
+int procsnap_request_state(pid_t nr, bool wait, u64 timeout_ns,
+			   int *state, int *error, struct pid **clone_pid);
+void procsnap_request_file_closed(const struct file *file);
+void procsnap_request_forget_snapshot(struct procsnap_snapshot *snap);
+void procsnap_requests_shutdown(void);
+int procsnap_find_target(pid_t nr, struct task_struct **leaderp);
+int procsnap_queue_work(struct procsnap_request *req, struct task_struct *t);
+void procsnap_work_put(struct procsnap_work *w);
+void procsnap_request_put(struct procsnap_request *req);
+void procsnap_request_finish(struct procsnap_request *req, int state,
+			     int error, struct procsnap_snapshot *snap);
+
+/* duplicate.c */
+void procsnap_duplicate(struct procsnap_request *req);
+void procsnap_record_thread(struct procsnap_thread_rec *rec,
+			    struct task_struct *t, u32 flags);
+void procsnap_free_rec(struct procsnap_thread_rec *rec);
+
+/* snapshot.c */
+struct procsnap_snapshot *procsnap_snapshot_alloc(struct task_struct *target,
+						  unsigned int nr_threads);
+pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap);
+bool procsnap_snapshot_publish(struct procsnap_snapshot *snap,
+			       const struct file *owner);
+void procsnap_snapshot_put(struct procsnap_snapshot *snap);
+void procsnap_snapshot_delete(struct procsnap_snapshot *snap);
+bool procsnap_is_clone(struct task_struct *task);
+int procsnap_snapshot_delete_pid(pid_t nr, unsigned int *deleted);
+int procsnap_snapshot_delete_all(unsigned int *deleted);
+void procsnap_snapshot_file_closed(const struct file *file);
+void procsnap_snapshots_shutdown(void);
+int procsnap_snapshot_list(void __user *entries, u32 entry_size,
+			   u32 *nr_entries, u32 *total);
+int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
+			      u32 *nr_entries, u32 *total);
+
+#endif /* _PROCSNAP_PROCSNAP_H */

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshots: the clone that holds the copied address space, and what was
+ * recorded with it.
+ *
+ * The clone is made by kernel_clone() without CLONE_VM, so page tables are
+ * copied and pages shared copy-on-write, with .fn set, so that x86's
+ * copy_thread() starts it in procsnap_clone_main() instead of user space.
+ * It never returns to user mode: it parks until deleted, then exits.
+ *
+ * The target must not notice it.  It is moved under kthreadd (which ignores
+ * SIGCHLD, so the clone is reaped on exit without anyone being told) before
+ * it can die, leaves the target's session and process group, drops the file
+ * table it shares with the target (CLONE_FILES spares copying it and taking
+ * a reference on every file), and ignores every signal but SIGKILL.  The
+ * target's threads stay held until all of that is done.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/oom.h>
+#include <linux/pid.h>
+#include <linux/ptrace.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+
+#include <procsnap.h>
+
+#include "procsnap.h"
+#include "symbols.h"
+
+atomic_t procsnap_nr_snapshots = ATOMIC_INIT(0);
+
+/* Published snapshots whose clone has not exited; procsnap_lock. */
+static LIST_HEAD(procsnap_snapshots);
+
+struct procsnap_snapshot *procsnap_snapshot_alloc(struct task_struct *target,
+						  unsigned int nr_threads)
+{
+	struct procsnap_snapshot *snap;
+
+	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return NULL;
+	snap->threads = kcalloc(nr_threads, sizeof(*snap->threads),
+				GFP_KERNEL);
+	if (!snap->threads) {
+		kfree(snap);
+		return NULL;
+	}
+	snap->nr_threads = nr_threads;
+	kref_init(&snap->ref);
+	INIT_LIST_HEAD(&snap->node);
+	init_completion(&snap->reparented);
+	init_completion(&snap->detached);
+	init_completion(&snap->gone);
+	get_task_comm(snap->comm, target);
+	snap->target_pid = get_task_pid(target, PIDTYPE_TGID);
+	atomic_inc(&procsnap_nr_snapshots);
+	return snap;
+}
+
+static void snapshot_release(struct kref *kref)
+{
+	struct procsnap_snapshot *snap =
+		container_of(kref, struct procsnap_snapshot, ref);
+	unsigned int i;
+
+	for (i = 0; i < snap->nr_threads; i++)
+		procsnap_free_rec(&snap->threads[i]);
+	kfree(snap->threads);
+	put_pid(snap->clone_pid);
+	put_pid(snap->target_pid);
+	if (snap->clone)
+		put_task_struct(snap->clone);
+	kfree(snap);
+	atomic_dec(&procsnap_nr_snapshots);
+}
+
+void procsnap_snapshot_put(struct procsnap_snapshot *snap)
+{
+	kref_put(&snap->ref, snapshot_release);
+}
+
+/* In the clone: stop being part of the target's world. */
+static void clone_detach(struct procsnap_snapshot *snap)
+{
+	char comm[TASK_COMM_LEN];
+	int sig;
+
+	/* Out of the target's session and process group, and its tty. */
+	procsnap_syms.ksys_setsid();
+	/* Drops our reference on the shared table; closes nothing. */
+	procsnap_syms.exit_files(current);
+	for (sig = 1; sig <= _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			kernel_sigaction(sig, SIG_IGN);
+	/* Copy-on-write can make us grow: we go first, never the target. */
+	current->signal->oom_score_adj = OOM_SCORE_ADJ_MAX;
+	snprintf(comm, sizeof(comm), "procsnap/%d", pid_vnr(snap->target_pid));
+	procsnap_syms.__set_task_comm(current, comm, false);
+	/* A real-time target's policy is inherited; a parked clone needs none. */
+	sched_set_normal(current, 0);
+}
+
+/* Leaves the list and drops the clone's references; called by the clone. */
+static void clone_gone(struct procsnap_snapshot *snap)
+{
+	bool listed;
+
+	spin_lock(&procsnap_lock);
+	listed = !list_empty(&snap->node);
+	list_del_init(&snap->node);
+	snap->dead = true;
+	spin_unlock(&procsnap_lock);
+	complete_all(&snap->gone);
+	procsnap_request_forget_snapshot(snap);
+	if (listed)
+		procsnap_snapshot_put(snap);
+	procsnap_snapshot_put(snap);
+}
+
+static int procsnap_clone_main(void *arg)
+{
+	struct procsnap_snapshot *snap = arg;
+
+	/* Until moved under kthreadd, dying would signal the target. */
+	wait_for_completion(&snap->reparented);
+	if (!READ_ONCE(snap->abort))
+		clone_detach(snap);
+	complete(&snap->detached);
+
+	for (;;) {
+		/* Killable, not in the load average, no obstacle to suspend. */
+		set_current_state(TASK_KILLABLE | TASK_NOLOAD | TASK_FREEZABLE);
+		if (fatal_signal_pending(current) || READ_ONCE(snap->abort))
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	clone_gone(snap);
+	procsnap_syms.do_exit(0);
+}
+
+static void reparent_to_kthreadd(struct task_struct *clone)
+{
+	struct task_struct *kthreadd = *procsnap_syms.kthreadd_task;
+
+	write_lock_irq(procsnap_syms.tasklist_lock);
+	if (rcu_access_pointer(clone->parent) ==
+	    rcu_access_pointer(clone->real_parent))
+		rcu_assign_pointer(clone->parent, kthreadd);
+	rcu_assign_pointer(clone->real_parent, kthreadd);
+	list_move_tail(&clone->sibling, &kthreadd->children);
+	write_unlock_irq(procsnap_syms.tasklist_lock);
+}
+
+/**
+ * procsnap_snapshot_spawn - create the clone; runs in the target's context
+ * @snap: the snapshot, its thread records filled in
+ *
+ * Return: the clone's pid (in current's namespace) once it has left the
+ * target's world, or a negative errno.
+ */
+pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
+{
+	struct kernel_clone_args args = {
+		.flags = CLONE_UNTRACED | CLONE_FILES,
+		.exit_signal = SIGCHLD,
+		.fn = procsnap_clone_main,
+		.fn_arg = snap,
+	};
+	struct task_struct *clone;
+	sigset_t all, old;
+	pid_t nr;
+
+	snap->created_realtime_ns = ktime_get_real_ns();
+	snap->created_boottime_ns = ktime_get_boottime_ns();
+	kref_get(&snap->ref);			/* the clone's */
+
+	/*
+	 * fork() restarts when a signal is pending, so that a signal to the
+	 * process group reaches the child too.  Ours leaves the group and
+	 * never runs user code: hold the target's signals during the copy,
+	 * they are delivered right after, before it returns to user mode.
+	 */
+	siginitsetinv(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	sigprocmask(SIG_SETMASK, &all, &old);
+	nr = procsnap_syms.kernel_clone(&args);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (nr < 0) {
+		procsnap_snapshot_put(snap);
+		/* Only a fatal signal is left to cause a restart. */
+		return nr == -ERESTARTNOINTR ? -ESRCH : nr;
+	}
+
+	rcu_read_lock();
+	clone = pid_task(find_vpid(nr), PIDTYPE_PID);
+	if (clone)
+		get_task_struct(clone);
+	rcu_read_unlock();
+	if (WARN_ON_ONCE(!clone)) {
+		WRITE_ONCE(snap->abort, true);
+		complete(&snap->reparented);
+		return -ESRCH;
+	}
+	snap->clone = clone;
+	snap->clone_pid = get_task_pid(clone, PIDTYPE_PID);
+	reparent_to_kthreadd(clone);
+	complete(&snap->reparented);
+	wait_for_completion(&snap->detached);
+	return nr;
+}
+
+/* Returns false when the clone is already gone (killed meanwhile). */
+bool procsnap_snapshot_publish(struct procsnap_snapshot *snap,
+			       const struct file *owner)
+{
+	bool alive;
+
+	spin_lock(&procsnap_lock);
+	alive = !snap->dead;
+	if (alive) {
+		snap->owner = owner;
+		kref_get(&snap->ref);		/* the list's */
+		list_add_tail(&snap->node, &procsnap_snapshots);
+	}
+	spin_unlock(&procsnap_lock);
+	return alive;
+}
+
+bool procsnap_is_clone(struct task_struct *task)
+{
+	struct procsnap_snapshot *snap;
+	bool found = false;
+
+	spin_lock(&procsnap_lock);
+	list_for_each_entry(snap, &procsnap_snapshots, node) {
+		if (snap->clone == task) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&procsnap_lock);
+	return found;
+}
+
+/**
+ * procsnap_snapshot_delete - kill the clone and wait until it is gone
+ * @snap: a spawned snapshot; the caller holds a reference
+ *
+ * Returns once the clone has released its address space.
+ */
+void procsnap_snapshot_delete(struct procsnap_snapshot *snap)
+{
+	spin_lock(&procsnap_lock);
+	snap->deleting = true;
+	spin_unlock(&procsnap_lock);
+	send_sig(SIGKILL, snap->clone, 1);
+	wait_for_completion(&snap->gone);
+	/* exit_state is set after exit_mm(): the memory is back. */
+	while (!READ_ONCE(snap->clone->exit_state))
+		schedule_timeout_uninterruptible(1);
+}
+
+/* A reference to the listed snapshot whose clone is pid @nr, if any. */
+static struct procsnap_snapshot *snapshot_get_by_pid(pid_t nr)
+{
+	struct procsnap_snapshot *snap, *found = NULL;
+	struct pid *pid;
+
+	if (nr <= 0)
+		return NULL;
+	pid = find_get_pid(nr);
+	if (!pid)
+		return NULL;
+	spin_lock(&procsnap_lock);
+	list_for_each_entry(snap, &procsnap_snapshots, node) {
+		if (snap->clone_pid == pid) {
+			kref_get(&snap->ref);
+			found = snap;
+			break;
+		}
+	}
+	spin_unlock(&procsnap_lock);
+	put_pid(pid);
+	return found;
+}
+
+static bool may_access(struct procsnap_snapshot *snap, unsigned int mode)
+{
+	return procsnap_syms.ptrace_may_access(snap->clone, mode);
+}
+
+int procsnap_snapshot_delete_pid(pid_t nr, unsigned int *deleted)
+{
+	struct procsnap_snapshot *snap;
+	int ret = 0;
+
+	*deleted = 0;
+	snap = snapshot_get_by_pid(nr);
+	if (!snap)
+		return -ENOENT;
+	if (may_access(snap, PTRACE_MODE_ATTACH_REALCREDS)) {
+		procsnap_snapshot_delete(snap);
+		*deleted = 1;
+	} else {
+		ret = -EPERM;
+	}
+	procsnap_snapshot_put(snap);
+	return ret;
+}
+
+/*
+ * The next listed snapshot, not yet being deleted, that @match accepts;
+ * marks it as being deleted.
+ */
+static struct procsnap_snapshot *
+next_to_delete(bool (*match)(struct procsnap_snapshot *, const void *),
+	       const void *data)
+{
+	struct procsnap_snapshot *snap;
+
+	spin_lock(&procsnap_lock);
+	list_for_each_entry(snap, &procsnap_snapshots, node) {
+		if (!snap->deleting && match(snap, data)) {
+			snap->deleting = true;
+			kref_get(&snap->ref);
+			spin_unlock(&procsnap_lock);
+			return snap;
+		}
+	}
+	spin_unlock(&procsnap_lock);
+	return NULL;
+}
+
+static unsigned int delete_matching(bool (*match)(struct procsnap_snapshot *,
+						  const void *),
+				    const void *data)
+{
+	struct procsnap_snapshot *snap;
+	unsigned int n = 0;
+
+	while ((snap = next_to_delete(match, data))) {
+		procsnap_snapshot_delete(snap);
+		procsnap_snapshot_put(snap);
+		n++;
+	}
+	return n;
+}
+
+/* Visible in the caller's pid namespace, and the caller may kill it. */
+static bool deletable_by_caller(struct procsnap_snapshot *snap,
+				const void *unused)
+{
+	return pid_vnr(snap->clone_pid) &&
+	       may_access(snap, PTRACE_MODE_ATTACH_REALCREDS);
+}
+
+int procsnap_snapshot_delete_all(unsigned int *deleted)
+{
+	*deleted = delete_matching(deletable_by_caller, NULL);
+	return 0;
+}
+
+static bool owned_by(struct procsnap_snapshot *snap, const void *file)
+{
+	return snap->owner == file;
+}
+
+void procsnap_snapshot_file_closed(const struct file *file)
+{
+	delete_matching(owned_by, file);
+}
+
+static bool any(struct procsnap_snapshot *snap, const void *unused)
+{
+	return true;
+}
+
+void procsnap_snapshots_shutdown(void)
+{
+	delete_matching(any, NULL);
+}
+
+/* References to every listed snapshot; *nrp of them. */
+static struct procsnap_snapshot **snapshot_get_all(unsigned int *nrp)
+{
+	struct procsnap_snapshot **all, *snap;
+	unsigned int n = 0, nr = 0;
+
+	spin_lock(&procsnap_lock);
+	list_for_each_entry(snap, &procsnap_snapshots, node)
+		n++;
+	spin_unlock(&procsnap_lock);
+
+	all = kcalloc(n + 8, sizeof(*all), GFP_KERNEL);
+	if (!all)
+		return NULL;
+	spin_lock(&procsnap_lock);
+	list_for_each_entry(snap, &procsnap_snapshots, node) {
+		if (nr == n + 8)
+			break;
+		kref_get(&snap->ref);
+		all[nr++] = snap;
+	}
+	spin_unlock(&procsnap_lock);
+	*nrp = nr;
+	return all;
+}
+
+static void fill_info(struct procsnap_snapshot *snap,
+		      struct procsnap_snapshot_info *info)
+{
+	struct mm_struct *mm;
+
+	memset(info, 0, sizeof(*info));
+	info->clone_pid = pid_vnr(snap->clone_pid);
+	info->target_pid = pid_vnr(snap->target_pid);
+	memcpy(info->target_comm, snap->comm, sizeof(info->target_comm));
+	info->target_comm[sizeof(info->target_comm) - 1] = '\0';
+	if (snap->owner)
+		info->flags |= PROCSNAP_SNAPSHOT_OWNED;
+	info->threads = snap->nr_threads;
+	info->created_realtime_ns = snap->created_realtime_ns;
+	info->created_boottime_ns = snap->created_boottime_ns;
+	info->pause_ns = snap->pause_ns;
+	info->quiesce_ns = snap->quiesce_ns;
+	mm = get_task_mm(snap->clone);
+	if (mm) {
+		info->resident_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
+		info->pagetable_bytes = mm_pgtables_bytes(mm);
+		mmput(mm);
+	}
+}
+
+/* Copy one entry to a caller whose entries are @entry_size bytes. */
+static int put_entry(void __user *entries, u32 index, u32 entry_size,
+		     const void *entry, size_t size)
+{
+	void __user *dst = entries + (size_t)index * entry_size;
+
+	if (copy_to_user(dst, entry, min_t(size_t, size, entry_size)))
+		return -EFAULT;
+	if (entry_size > size && clear_user(dst + size, entry_size - size))
+		return -EFAULT;
+	return 0;
+}
+
+int procsnap_snapshot_list(void __user *entries, u32 entry_size,
+			   u32 *nr_entries, u32 *total)
+{
+	struct procsnap_snapshot_info info;
+	struct procsnap_snapshot **all;
+	u32 room = *nr_entries, written = 0, seen = 0;
+	unsigned int nr, i;
+	int ret = 0;
+
+	all = snapshot_get_all(&nr);
+	if (!all)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		if (ret || !pid_vnr(all[i]->clone_pid) ||
+		    !may_access(all[i], PTRACE_MODE_READ_REALCREDS))
+			continue;
+		seen++;
+		if (written == room)
+			continue;
+		fill_info(all[i], &info);
+		ret = put_entry(entries, written, entry_size, &info,
+				sizeof(info));
+		if (!ret)
+			written++;
+	}
+	for (i = 0; i < nr; i++)
+		procsnap_snapshot_put(all[i]);
+	kfree(all);
+	*nr_entries = written;
+	*total = seen;
+	return ret;
+}
+
+int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
+			      u32 *nr_entries, u32 *total)
+{
+	struct procsnap_thread_info info;
+	struct procsnap_snapshot *snap;
+	struct procsnap_thread_rec *rec;
+	u32 room = *nr_entries, i;
+	int ret = 0;
+
+	snap = snapshot_get_by_pid(nr);
+	if (!snap)
+		return -ENOENT;
+	if (!may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
+		ret = -EPERM;
+		goto out;
+	}
+	BUILD_BUG_ON(sizeof(info.regs) != sizeof(rec->regs));
+	for (i = 0; i < snap->nr_threads && i < room && !ret; i++) {
+		rec = &snap->threads[i];
+		memset(&info, 0, sizeof(info));
+		info.tid = pid_vnr(rec->tid);
+		info.flags = rec->flags;
+		if (rec->have_regs)
+			memcpy(info.regs, &rec->regs, sizeof(info.regs));
+		info.xstate_size = rec->xstate_size;
+		ret = put_entry(entries, i, entry_size, &info, sizeof(info));
+	}
+	*nr_entries = ret ? 0 : i;
+	*total = snap->nr_threads;
+out:
+	procsnap_snapshot_put(snap);
+	return ret;
+}
