@@ -506,7 +506,7 @@ int procsnap_request_cancel_pid(pid_t nr)
 /**
  * procsnap_request_state - report, and with @wait wait for, a request
  * @nr: the target, in the caller's pid namespace
- * @wait: block until done or failed; on timeout or signal, cancel
+ * @wait: block until done or failed; on timeout or fatal signal, cancel
  * @timeout_ns: with @wait, 0 for no limit
  * @state: out: PROCSNAP_STATE_*
  * @error: out: positive errno when FAILED
@@ -535,6 +535,11 @@ int procsnap_request_state(pid_t nr, bool wait, u64 timeout_ns,
 		left = wait_event_interruptible_timeout(req->wq,
 							request_final(req),
 							left);
+		if (left < 0 && !fatal_signal_pending(current)) {
+			/* Stopped, or a handler to run: the request stays. */
+			procsnap_request_put(req);
+			return -ERESTARTSYS;
+		}
 		if (left <= 0) {
 			request_cancel(req);
 			procsnap_request_put(req);

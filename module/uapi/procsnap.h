@@ -90,8 +90,8 @@ struct procsnap_version {
 /*
  * Wake the target's threads with TWA_SIGNAL instead of waiting for their next
  * return to user mode.  A blocked system call that the kernel restarts
- * (read, nanosleep, ...) restarts transparently, but one that does not (e.g.
- * epoll_wait, select) returns EINTR to the target.
+ * (read, nanosleep, select, ...) restarts transparently, but one that does
+ * not (e.g. epoll_wait) returns EINTR to the target.
  */
 #define PROCSNAP_REQUEST_INTERRUPT	_BITUL(0)
 /*
@@ -137,12 +137,17 @@ struct procsnap_target_arg {
  * @state:	out: PROCSNAP_STATE_*
  * @clone_pid:	out: DONE: the snapshot's pid in the caller's namespace
  * @error:	out: FAILED: the positive errno the duplication failed with
- * @timeout_ns:	in, WAIT only: how long to wait; 0 waits forever
+ * @timeout_ns:	in, WAIT only: how long to wait; 0 waits forever (STATE:
+ *		must be 0)
  * @reserved:	must be 0
  *
- * WAIT blocks until the request is done or failed.  When the timeout expires
- * or a signal arrives first, the request is cancelled and WAIT fails with
- * ETIMEDOUT or EINTR, leaving nothing behind.  ENOENT: no request.
+ * STATE of a target that has no request is IDLE.  WAIT blocks until the
+ * request is done or failed (ENOENT: no request).  When the timeout expires,
+ * or a fatal signal arrives, the request is cancelled and WAIT fails with
+ * ETIMEDOUT or EINTR, leaving nothing behind.  Any other signal only
+ * interrupts the wait: it restarts (with the full timeout) or fails with
+ * EINTR as the signal's disposition says, and the request stays in flight.
+ * state, clone_pid and error must be 0 on input.
  */
 struct procsnap_state_arg {
 	__u32 size;
@@ -208,7 +213,10 @@ struct procsnap_snapshot_info {
  * @reserved0:	must be 0
  * @reserved:	must be 0
  *
- * Lists the snapshots whose clone is visible in the caller's pid namespace.
+ * Lists the snapshots whose clone is visible in the caller's pid namespace
+ * and that the caller may ptrace.  @entry_size must be from
+ * PROCSNAP_SNAPSHOT_INFO_SIZE_VER0 to a page when @nr_entries is not 0 (else
+ * EINVAL); a larger entry is zero-filled past what the module knows.
  */
 struct procsnap_list_arg {
 	__u32 size;
@@ -235,7 +243,8 @@ struct procsnap_list_arg {
  * @reserved:	must be 0
  *
  * Returns once the snapshots are gone (their memory freed).  ENOENT: no such
- * snapshot.
+ * snapshot; EPERM: the caller may not ptrace it.  DELETE_ALL deletes those
+ * the caller may and succeeds with @deleted 0 when there are none.
  */
 struct procsnap_delete_arg {
 	__u32 size;
@@ -286,6 +295,10 @@ struct procsnap_thread_info {
  * @nr_entries:	in: room in @entries; out: entries written
  * @total:	out: threads recorded
  * @reserved:	must be 0
+ *
+ * @entries 0 with @nr_entries 0 asks for @total only.  @entry_size as for
+ * LIST, from PROCSNAP_THREAD_INFO_SIZE_VER0 to a page.  ENOENT: no such
+ * snapshot; EPERM: the caller may not ptrace it.
  */
 struct procsnap_threads_arg {
 	__u32 size;
