@@ -16,18 +16,22 @@ US_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	     -Imodule/uapi -Ilib
 US_LIB_CFLAGS := $(US_CFLAGS) -fPIC -fvisibility=hidden \
 		 -DPROCSNAP_LIB_VERSION='"$(VERSION)"'
-US_CLI_CFLAGS := $(US_CFLAGS) -DSNAPCTL_VERSION='"$(VERSION)"'
+# -pthread: "snapctl request" notes a long wait from a helper thread.
+US_CLI_CFLAGS := $(US_CFLAGS) -pthread -DSNAPCTL_VERSION='"$(VERSION)"'
 
 # Recursive on purpose: pkg-config only runs when the unit tests are built.
 US_CHECK_CFLAGS = $(shell pkg-config --cflags check)
 US_CHECK_LIBS = $(shell pkg-config --libs check)
 
 US_LIB_OBJS := lib/libprocsnap.o
-US_CLI_OBJS := cli/snapctl.o cli/util.o cli/version.o cli/help.o
+US_CLI_OBJS := cli/snapctl.o cli/util.o cli/version.o cli/help.o \
+	       cli/request.o cli/state.o cli/cancel.o cli/list.o \
+	       cli/threads.o cli/delete.o
 US_CLI_MAIN := cli/main.o
 US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 		test/unit/check_lib.c test/unit/check_cli.c \
-		test/unit/capture.c
+		test/unit/check_snapshot_cli.c test/unit/check_util.c \
+		test/unit/capture.c test/unit/fake_device.c
 US_TEST_HDRS := test/unit/check_procsnap.h
 
 US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h
@@ -38,7 +42,11 @@ US_LIB_FILES := lib/libprocsnap.a lib/$(LIBPROCSNAP_REAL) \
 
 # Functions of libprocsnap(3) that get a man page alias.
 US_MAN3_ALIASES := procsnap_open procsnap_close procsnap_fd \
-		   procsnap_get_version procsnap_lib_version procsnap_strerror
+		   procsnap_get_version procsnap_lib_version procsnap_strerror \
+		   procsnap_request procsnap_cancel procsnap_state \
+		   procsnap_wait procsnap_snapshot procsnap_list \
+		   procsnap_delete procsnap_delete_all procsnap_threads \
+		   procsnap_state_name
 
 # kbuild-style "  CC      file" lines, unless V=1 made Q empty (commands
 # are echoed instead) or make -s asked for silence.
@@ -100,10 +108,13 @@ lib/libprocsnap.pc: lib/libprocsnap.pc.in VERSION FORCE
 # the system's library path, never an rpath into the build tree.
 cli/snapctl: $(US_CLI_MAIN) $(US_CLI_OBJS) lib/libprocsnap.so
 	$(call us_say,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(US_CLI_MAIN) $(US_CLI_OBJS) \
-		-Llib -lprocsnap
+	$(Q)$(CC) -pthread $(CFLAGS) $(LDFLAGS) -o $@ $(US_CLI_MAIN) \
+		$(US_CLI_OBJS) -Llib -lprocsnap
 
 # Static: the tests exercise the objects themselves, wherever they run.
+# --wrap=ioctl routes the library's ioctl() calls through
+# test/unit/fake_device.c, which stands in for the module when a test
+# installs a fake and passes everything else to the real ioctl().
 test/unit/check_procsnap: $(US_TEST_SRCS) $(US_TEST_HDRS) $(US_CLI_HDRS) \
 			  $(US_CLI_OBJS) lib/libprocsnap.a
 	$(Q)pkg-config --exists check || { \
@@ -111,8 +122,8 @@ test/unit/check_procsnap: $(US_TEST_SRCS) $(US_TEST_HDRS) $(US_CLI_HDRS) \
 		exit 1; }
 	$(call us_say,CCLD,$@)
 	$(Q)$(CC) $(US_CLI_CFLAGS) -Icli $(US_CHECK_CFLAGS) $(CPPFLAGS) \
-		$(CFLAGS) $(LDFLAGS) -o $@ $(US_TEST_SRCS) $(US_CLI_OBJS) \
-		lib/libprocsnap.a $(US_CHECK_LIBS)
+		$(CFLAGS) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ $(US_TEST_SRCS) \
+		$(US_CLI_OBJS) lib/libprocsnap.a $(US_CHECK_LIBS)
 
 install-lib: lib
 	$(call us_say,INSTALL,libprocsnap)

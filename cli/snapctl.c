@@ -9,6 +9,18 @@
 #include "util.h"
 
 const struct subcommand subcommands[] = {
+	{ "request", request_main,
+	  "Snapshot a process and print the snapshot's pid" },
+	{ "state", state_main,
+	  "Show the state of the snapshot request for a process" },
+	{ "cancel", cancel_main,
+	  "Cancel the snapshot request in flight for a process" },
+	{ "list", list_main,
+	  "List the snapshots held" },
+	{ "threads", threads_main,
+	  "Show the threads and registers a snapshot recorded" },
+	{ "delete", delete_main,
+	  "Delete one snapshot, or all of them" },
 	{ "version", version_main,
 	  "Show the snapctl, libprocsnap and module versions" },
 	{ "help", help_main,

@@ -24,6 +24,12 @@ void snapctl_usage(FILE *f);
 /* Everything main() does; returns the exit status. */
 int snapctl_main(int argc, char *argv[]);
 
+int request_main(int argc, char *argv[]);
+int state_main(int argc, char *argv[]);
+int cancel_main(int argc, char *argv[]);
+int list_main(int argc, char *argv[]);
+int threads_main(int argc, char *argv[]);
+int delete_main(int argc, char *argv[]);
 int version_main(int argc, char *argv[]);
 int help_main(int argc, char *argv[]);
 

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include <libprocsnap.h>
 
@@ -23,9 +27,201 @@ int snapctl_exit_code(int err)
 	case EACCES:
 	case EPERM:
 		return EXIT_PERMISSION;
+	case ETIMEDOUT:
+		return EXIT_TIMEOUT;
+	case ESRCH:
+		return EXIT_NO_SUCH;
 	default:
 		return EXIT_FAILED;
 	}
+}
+
+int snapctl_request_exit_code(int err)
+{
+	if (err == ENOENT || err == -ENOENT)
+		return EXIT_NO_SUCH;
+	return snapctl_exit_code(err);
+}
+
+int snapctl_open(struct procsnap_ctx **ctxp)
+{
+	const char *path = snapctl_device_path();
+	int err;
+
+	err = procsnap_open(path, ctxp);
+	if (!err)
+		return EXIT_OK;
+	fprintf(stderr, "%s: cannot open %s: %s\n", PROG_NAME, path,
+		procsnap_strerror(err));
+	return snapctl_exit_code(err);
+}
+
+int report_request_error(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", PROG_NAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	/* Not procsnap_strerror()'s "module not loaded": the device is open. */
+	fprintf(stderr, ": %s\n", err == ENOENT || err == -ENOENT ?
+		"no such snapshot or request" : procsnap_strerror(err));
+	return snapctl_request_exit_code(err);
+}
+
+int parse_pid(const char *s, pid_t *pid)
+{
+	long long v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	/* strtol() would take blanks, a sign and "0x"; a pid has none. */
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		if (v > INT_MAX)
+			continue;	/* keep checking for junk */
+		v = v * 10 + (*s - '0');
+	}
+	if (v > INT_MAX)
+		return -ERANGE;
+	if (v == 0)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+int take_pid_argument(int argc, char *argv[], const char *cmd,
+		      const char *what, pid_t *pid)
+{
+	int err;
+
+	if (optind >= argc) {
+		fprintf(stderr, "%s %s: missing %s\n", PROG_NAME, cmd, what);
+		return EXIT_USAGE;
+	}
+	err = parse_pid(argv[optind], pid);
+	if (err) {
+		fprintf(stderr, "%s %s: invalid %s '%s': %s\n", PROG_NAME, cmd,
+			what, argv[optind], err == -ERANGE ? "out of range" :
+			"not a positive decimal number");
+		return EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		report_extra_argument(cmd, argv[optind + 1]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ns;
+	} units[] = {
+		{ "", 1000000000ULL },
+		{ "ns", 1ULL },
+		{ "us", 1000ULL },
+		{ "ms", 1000000ULL },
+		{ "s", 1000000000ULL },
+		{ "m", 60ULL * 1000000000ULL },
+		{ "h", 3600ULL * 1000000000ULL },
+	};
+	uint64_t v = 0;
+	bool range = false;
+	size_t i;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		uint64_t digit = (uint64_t)(*s - '0');
+
+		if (v > (UINT64_MAX - digit) / 10)
+			range = true;
+		else
+			v = v * 10 + digit;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(s, units[i].suffix))
+			continue;
+		if (range || v > UINT64_MAX / units[i].ns)
+			return -ERANGE;
+		*ns = v * units[i].ns;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+#if defined(__GLIBC__) && \
+	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#define HAVE_STRERRORNAME_NP 1
+#endif
+
+const char *errno_name(int err)
+{
+#ifdef HAVE_STRERRORNAME_NP
+	return err > 0 ? strerrorname_np(err) : NULL;
+#else
+	/* What duplicating a process can plausibly fail with. */
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
+		{ EINTR, "EINTR" }, { EIO, "EIO" }, { E2BIG, "E2BIG" },
+		{ EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
+		{ EACCES, "EACCES" }, { EFAULT, "EFAULT" },
+		{ EBUSY, "EBUSY" }, { EINVAL, "EINVAL" },
+		{ ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
+		{ ETIMEDOUT, "ETIMEDOUT" }, { ECANCELED, "ECANCELED" },
+		{ EOVERFLOW, "EOVERFLOW" }, { EMFILE, "EMFILE" },
+		{ ENFILE, "ENFILE" }, { ENOTTY, "ENOTTY" },
+		{ EPROTO, "EPROTO" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	return NULL;
+#endif
+}
+
+void format_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)bytes;
+	int unit = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%uB", (unsigned int)bytes);
+		return;
+	}
+	/* 1023.95 would print as 1024.0: move such values up a unit. */
+	while (v >= 1023.95 && unit < (int)sizeof(units) - 2) {
+		v /= 1024;
+		unit++;
+	}
+	snprintf(buf, size, "%.1f%c", v, units[unit]);
+}
+
+int format_local_time(uint64_t realtime_ns, char *buf, size_t size)
+{
+	time_t t = (time_t)(realtime_ns / 1000000000ULL);
+	char stamp[32], zone[8];
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm) ||
+	    strftime(zone, sizeof(zone), "%z", &tm) != 5)
+		return -EINVAL;
+	/* ISO 8601 extended format wants "+02:00", strftime gives "+0200". */
+	if ((size_t)snprintf(buf, size, "%s%.3s:%s", stamp, zone, zone + 3) >=
+	    size)
+		return -EINVAL;
+	return 0;
 }
 
 void print_exit_status(FILE *f)
@@ -37,7 +233,9 @@ void print_exit_status(FILE *f)
 		"  2  operation failed\n"
 		"  3  procsnap module not loaded ("
 		PROCSNAP_DEVICE_PATH " missing)\n"
-		"  4  permission denied\n");
+		"  4  permission denied\n"
+		"  5  timed out\n"
+		"  6  no such process or snapshot\n");
 }
 
 const char *snapctl_device_path(void)
@@ -147,4 +345,58 @@ void json_print_string(FILE *f, const char *s)
 		p++;
 	}
 	fputc('"', f);
+}
+
+static const char *flag_name(unsigned int bit, const char *const names[],
+			     size_t nr_names, char *buf, size_t size)
+{
+	if (bit < nr_names && names[bit])
+		return names[bit];
+	snprintf(buf, size, "0x%x", 1U << bit);
+	return buf;
+}
+
+void json_print_flags(FILE *f, unsigned int flags, const char *const names[],
+		      size_t nr_names)
+{
+	const char *sep = "";
+	unsigned int bit;
+	char buf[16];
+
+	fputc('[', f);
+	for (bit = 0; bit < 32; bit++) {
+		if (!(flags & (1U << bit)))
+			continue;
+		fputs(sep, f);
+		json_print_string(f, flag_name(bit, names, nr_names, buf,
+					       sizeof(buf)));
+		sep = ",";
+	}
+	fputc(']', f);
+}
+
+int format_flags(char *buf, size_t size, unsigned int flags,
+		 const char *const names[], size_t nr_names)
+{
+	unsigned int bit;
+	size_t len = 0;
+	char tmp[16];
+	int n;
+
+	if (!flags)
+		return snprintf(buf, size, "-");
+	if (size)
+		buf[0] = '\0';
+	for (bit = 0; bit < 32; bit++) {
+		if (!(flags & (1U << bit)))
+			continue;
+		n = snprintf(buf + (len < size ? len : size),
+			     len < size ? size - len : 0, "%s%s",
+			     len ? "," : "",
+			     flag_name(bit, names, nr_names, tmp, sizeof(tmp)));
+		if (n < 0)
+			return n;
+		len += (size_t)n;
+	}
+	return (int)len;
 }

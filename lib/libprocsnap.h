@@ -14,6 +14,10 @@
 #ifndef LIBPROCSNAP_H
 #define LIBPROCSNAP_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 #include <procsnap.h>
 
 #ifdef __cplusplus
@@ -85,14 +89,171 @@ const char *procsnap_lib_version(void);
  * @err:	an errno value, positive or negative
  *
  * For the errors that have a procsnap-specific cause (module not loaded,
- * permission, module older than the library, ABI mismatch) the message
- * says what to do about it; any other value gets the system's description.
- * The messages are phrased for errors from procsnap_open() and the
- * device's requests.  Thread-safe.
+ * permission, module older than the library, ABI mismatch, no such target,
+ * request already in flight, timeout) the message says what to do about
+ * it; any other value gets the system's description.  The messages are
+ * phrased for errors from procsnap_open() and the device's requests; an
+ * ENOENT from a snapshot request means "no such request or snapshot" and
+ * is better described by the caller.  Thread-safe.
  *
  * Return: a static string; never NULL, never to be freed.
  */
 const char *procsnap_strerror(int err);
+
+/*
+ * Snapshots (LIBPROCSNAP_0.2; need a module with PROCSNAP_FEAT_SNAPSHOT,
+ * else they fail with -ENOTTY).
+ *
+ * Every request is issued with size = sizeof() of the argument struct this
+ * library was built with, and with every flag bit not asked for and every
+ * reserved field zero.  Process ids are those of the caller's pid
+ * namespace and must be positive (else -EINVAL).  An ENOENT from these
+ * functions means "no such request or snapshot", not a missing module:
+ * procsnap_strerror() describes the latter, so callers phrase the former
+ * themselves.
+ */
+
+/**
+ * procsnap_request() - ask for a snapshot of a process
+ * @ctx:	context from procsnap_open()
+ * @pid:	the target (a thread id stands for its whole process)
+ * @flags:	0 or PROCSNAP_REQUEST_* bits
+ *
+ * Queues the request and returns at once: the target duplicates itself at
+ * its next return to user mode.  Follow with procsnap_wait() or poll with
+ * procsnap_state().  Unless @flags has PROCSNAP_REQUEST_OWNED the snapshot
+ * outlives @ctx and stays until procsnap_delete().
+ *
+ * Return: 0; -ESRCH no such process (or a zombie or exiting one); -EINVAL a
+ * kernel thread, a snapshot, the caller itself, or an unknown flag; -EPERM
+ * the caller may not ptrace the target; -EBUSY a request for the target is
+ * already in flight; -ENOTTY the module predates snapshots.  errno is set.
+ */
+int procsnap_request(struct procsnap_ctx *ctx, pid_t pid, unsigned int flags);
+
+/**
+ * procsnap_cancel() - cancel the request in flight for a process
+ * @ctx:	context from procsnap_open()
+ * @pid:	the target
+ *
+ * A request that completes while being cancelled has its snapshot deleted.
+ *
+ * Return: 0; -ENOENT no request in flight; see procsnap_request().
+ */
+int procsnap_cancel(struct procsnap_ctx *ctx, pid_t pid);
+
+/**
+ * procsnap_state() - the state of the latest request for a process
+ * @ctx:	context from procsnap_open()
+ * @pid:	the target
+ * @out:	receives the module's answer: state (PROCSNAP_STATE_*),
+ *		clone_pid when done, error (positive errno) when failed
+ *
+ * @out is written only on success.
+ *
+ * Return: 0 or a negative errno (errno set).
+ */
+int procsnap_state(struct procsnap_ctx *ctx, pid_t pid,
+		   struct procsnap_state_arg *out);
+
+/**
+ * procsnap_wait() - wait until the request for a process is done or failed
+ * @ctx:	context from procsnap_open()
+ * @pid:	the target
+ * @timeout_ns:	how long to wait; 0 waits forever
+ * @out:	receives the final state, as procsnap_state()
+ *
+ * Success means the request finished: check @out->state, which is
+ * PROCSNAP_STATE_DONE or PROCSNAP_STATE_FAILED.  On -ETIMEDOUT the module
+ * has cancelled the request and nothing is left behind.  A signal to the
+ * caller restarts the wait (SA_RESTART, or a stop and continue) or ends it
+ * with -EINTR; then the request is still in flight: wait again or
+ * procsnap_cancel() it.
+ *
+ * Return: 0; -ETIMEDOUT; -EINTR; -ENOENT no request; or another negative
+ * errno (errno set).  @out is written only on success.
+ */
+int procsnap_wait(struct procsnap_ctx *ctx, pid_t pid, uint64_t timeout_ns,
+		  struct procsnap_state_arg *out);
+
+/**
+ * procsnap_snapshot() - request a snapshot and wait for it
+ * @ctx:	context from procsnap_open()
+ * @pid:	the target
+ * @flags:	0 or PROCSNAP_REQUEST_* bits, as procsnap_request()
+ * @timeout_ns:	as procsnap_wait()
+ * @clone_pid:	receives the snapshot's pid on success; may be NULL
+ *
+ * When the duplication fails, returns the negative errno it failed with.
+ * When waiting fails for another reason than a timeout or a signal (after
+ * which the module has already cancelled), the request is cancelled.
+ *
+ * Return: 0 or a negative errno (errno set).
+ */
+int procsnap_snapshot(struct procsnap_ctx *ctx, pid_t pid, unsigned int flags,
+		      uint64_t timeout_ns, pid_t *clone_pid);
+
+/**
+ * procsnap_list() - the snapshots held
+ * @ctx:	context from procsnap_open()
+ * @entries:	receives a malloc()ed array for the caller to free(); NULL
+ *		when there are none
+ * @count:	receives the number of entries
+ *
+ * Only snapshots whose process is visible in the caller's pid namespace
+ * are listed.  If more snapshots appear while the list is read it is read
+ * again, up to a few times (then -EAGAIN).
+ *
+ * Return: 0 or a negative errno (errno set); on failure *@entries is NULL
+ * and *@count 0.
+ */
+int procsnap_list(struct procsnap_ctx *ctx,
+		  struct procsnap_snapshot_info **entries, size_t *count);
+
+/**
+ * procsnap_delete() - delete one snapshot
+ * @ctx:	context from procsnap_open()
+ * @clone_pid:	the snapshot's pid
+ *
+ * Returns once the snapshot is gone and its memory freed.
+ *
+ * Return: 0; -ENOENT no such snapshot; or another negative errno.
+ */
+int procsnap_delete(struct procsnap_ctx *ctx, pid_t clone_pid);
+
+/**
+ * procsnap_delete_all() - delete every snapshot visible to the caller
+ * @ctx:	context from procsnap_open()
+ * @deleted:	receives how many were deleted; may be NULL
+ *
+ * Having none to delete is a success with *@deleted 0.
+ *
+ * Return: 0 or a negative errno (errno set).
+ */
+int procsnap_delete_all(struct procsnap_ctx *ctx, unsigned int *deleted);
+
+/**
+ * procsnap_threads() - the threads a snapshot recorded
+ * @ctx:	context from procsnap_open()
+ * @clone_pid:	the snapshot's pid
+ * @entries:	receives a malloc()ed array for the caller to free(); NULL
+ *		when there are none
+ * @count:	receives the number of entries
+ *
+ * Return: 0; -ENOENT no such snapshot; or another negative errno (errno
+ * set); on failure *@entries is NULL and *@count 0.
+ */
+int procsnap_threads(struct procsnap_ctx *ctx, pid_t clone_pid,
+		     struct procsnap_thread_info **entries, size_t *count);
+
+/**
+ * procsnap_state_name() - the name of a PROCSNAP_STATE_* value
+ * @state:	the value
+ *
+ * Return: "idle", "requested", "duplicating", "done", "failed", or
+ * "unknown" for any other value; a static string.
+ */
+const char *procsnap_state_name(unsigned int state);
 
 #ifdef __cplusplus
 }

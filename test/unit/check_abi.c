@@ -58,7 +58,201 @@ START_TEST(test_constants)
 	ck_assert_str_eq(PROCSNAP_DEVICE_PATH, "/dev/procsnap");
 	ck_assert_str_eq(PROCSNAP_DEVICE_NAME, "procsnap");
 	ck_assert_int_eq(PROCSNAP_ABI_VERSION, 1);
-	ck_assert_uint_eq(PROCSNAP_FEAT_ALL, 0);
+	ck_assert_uint_eq(PROCSNAP_FEAT_SNAPSHOT, 1);
+	ck_assert_uint_eq(PROCSNAP_FEAT_ALL, PROCSNAP_FEAT_SNAPSHOT);
+}
+END_TEST
+
+/* ---- snapshot ABI ---- */
+
+/* Every struct: its VER0 size, whole 8-byte words, no tail padding. */
+#define ASSERT_SIZE(type, ver0) do { \
+	ck_assert_uint_eq(sizeof(type), ver0); \
+	ck_assert_uint_eq(sizeof(type) % 8, 0); \
+} while (0)
+
+#define ASSERT_FIELD(type, member, offset, size) do { \
+	ck_assert_uint_eq(offsetof(type, member), offset); \
+	ck_assert_uint_eq(member_size(type, member), size); \
+} while (0)
+
+START_TEST(test_constants_snapshot)
+{
+	ck_assert_uint_eq(PROCSNAP_STATE_IDLE, 0);
+	ck_assert_uint_eq(PROCSNAP_STATE_REQUESTED, 1);
+	ck_assert_uint_eq(PROCSNAP_STATE_DUPLICATING, 2);
+	ck_assert_uint_eq(PROCSNAP_STATE_DONE, 3);
+	ck_assert_uint_eq(PROCSNAP_STATE_FAILED, 4);
+	ck_assert_uint_eq(PROCSNAP_REQUEST_INTERRUPT, 1);
+	ck_assert_uint_eq(PROCSNAP_REQUEST_OWNED, 2);
+	ck_assert_uint_eq(PROCSNAP_REQUEST_FLAGS, 3);
+	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_OWNED, 1);
+	ck_assert_uint_eq(PROCSNAP_DELETE_ALL, 1);
+	ck_assert_uint_eq(PROCSNAP_THREAD_DUPLICATED, 1);
+	ck_assert_uint_eq(PROCSNAP_THREAD_PARKED, 2);
+	ck_assert_uint_eq(PROCSNAP_THREAD_IN_KERNEL, 4);
+	ck_assert_uint_eq(PROCSNAP_COMM_LEN, 16);
+	ck_assert_uint_eq(PROCSNAP_NR_GREGS, 27);
+}
+END_TEST
+
+START_TEST(test_target_layout)
+{
+	typedef struct procsnap_target_arg T;
+
+	ASSERT_SIZE(T, PROCSNAP_TARGET_SIZE_VER0);
+	ASSERT_FIELD(T, size, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, pid, 8, 4);
+	ASSERT_FIELD(T, reserved0, 12, 4);
+	ASSERT_FIELD(T, reserved, 16, 32);
+}
+END_TEST
+
+START_TEST(test_state_layout)
+{
+	typedef struct procsnap_state_arg T;
+
+	ASSERT_SIZE(T, PROCSNAP_STATE_SIZE_VER0);
+	ASSERT_FIELD(T, size, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, pid, 8, 4);
+	ASSERT_FIELD(T, state, 12, 4);
+	ASSERT_FIELD(T, clone_pid, 16, 4);
+	ASSERT_FIELD(T, error, 20, 4);
+	ASSERT_FIELD(T, timeout_ns, 24, 8);
+	ASSERT_FIELD(T, reserved, 32, 32);
+}
+END_TEST
+
+START_TEST(test_snapshot_info_layout)
+{
+	typedef struct procsnap_snapshot_info T;
+
+	ASSERT_SIZE(T, PROCSNAP_SNAPSHOT_INFO_SIZE_VER0);
+	ASSERT_FIELD(T, clone_pid, 0, 4);
+	ASSERT_FIELD(T, target_pid, 4, 4);
+	ASSERT_FIELD(T, target_comm, 8, PROCSNAP_COMM_LEN);
+	ASSERT_FIELD(T, flags, 24, 4);
+	ASSERT_FIELD(T, threads, 28, 4);
+	ASSERT_FIELD(T, created_realtime_ns, 32, 8);
+	ASSERT_FIELD(T, created_boottime_ns, 40, 8);
+	ASSERT_FIELD(T, pause_ns, 48, 8);
+	ASSERT_FIELD(T, quiesce_ns, 56, 8);
+	ASSERT_FIELD(T, resident_bytes, 64, 8);
+	ASSERT_FIELD(T, pagetable_bytes, 72, 8);
+	ASSERT_FIELD(T, reserved, 80, 32);
+}
+END_TEST
+
+START_TEST(test_list_layout)
+{
+	typedef struct procsnap_list_arg T;
+
+	ASSERT_SIZE(T, PROCSNAP_LIST_SIZE_VER0);
+	ASSERT_FIELD(T, size, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, entries, 8, 8);
+	ASSERT_FIELD(T, entry_size, 16, 4);
+	ASSERT_FIELD(T, nr_entries, 20, 4);
+	ASSERT_FIELD(T, total, 24, 4);
+	ASSERT_FIELD(T, reserved0, 28, 4);
+	ASSERT_FIELD(T, reserved, 32, 32);
+}
+END_TEST
+
+START_TEST(test_delete_layout)
+{
+	typedef struct procsnap_delete_arg T;
+
+	ASSERT_SIZE(T, PROCSNAP_DELETE_SIZE_VER0);
+	ASSERT_FIELD(T, size, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, clone_pid, 8, 4);
+	ASSERT_FIELD(T, deleted, 12, 4);
+	ASSERT_FIELD(T, reserved, 16, 32);
+}
+END_TEST
+
+START_TEST(test_thread_info_layout)
+{
+	typedef struct procsnap_thread_info T;
+
+	ASSERT_SIZE(T, PROCSNAP_THREAD_INFO_SIZE_VER0);
+	ASSERT_FIELD(T, tid, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, regs, 8, 8 * PROCSNAP_NR_GREGS);
+	ASSERT_FIELD(T, xstate_size, 224, 4);
+	ASSERT_FIELD(T, reserved0, 228, 4);
+	ASSERT_FIELD(T, reserved, 232, 32);
+}
+END_TEST
+
+#if defined(__x86_64__)
+#include <sys/user.h>
+
+/* The regs really are what an NT_PRSTATUS note carries. */
+START_TEST(test_thread_regs_are_user_regs)
+{
+	ck_assert_uint_eq(sizeof(struct user_regs_struct),
+			  8 * PROCSNAP_NR_GREGS);
+	ck_assert_uint_eq(offsetof(struct user_regs_struct, rip) / 8, 16);
+	ck_assert_uint_eq(offsetof(struct user_regs_struct, rsp) / 8, 19);
+	ck_assert_uint_eq(offsetof(struct user_regs_struct, gs) / 8, 26);
+}
+END_TEST
+#endif
+
+START_TEST(test_threads_layout)
+{
+	typedef struct procsnap_threads_arg T;
+
+	ASSERT_SIZE(T, PROCSNAP_THREADS_SIZE_VER0);
+	ASSERT_FIELD(T, size, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, clone_pid, 8, 4);
+	ASSERT_FIELD(T, entry_size, 12, 4);
+	ASSERT_FIELD(T, entries, 16, 8);
+	ASSERT_FIELD(T, nr_entries, 24, 4);
+	ASSERT_FIELD(T, total, 28, 4);
+	ASSERT_FIELD(T, reserved, 32, 32);
+}
+END_TEST
+
+/* See test_version_ioctl_number: the encoded size is frozen at VER0. */
+START_TEST(test_snapshot_ioctl_numbers)
+{
+	static const struct {
+		unsigned long cmd;
+		unsigned int nr, dir, size;
+	} cmds[] = {
+		{ PROCSNAP_IOC_REQUEST, 1, _IOC_WRITE,
+		  PROCSNAP_TARGET_SIZE_VER0 },
+		{ PROCSNAP_IOC_CANCEL, 2, _IOC_WRITE,
+		  PROCSNAP_TARGET_SIZE_VER0 },
+		{ PROCSNAP_IOC_STATE, 3, _IOC_READ | _IOC_WRITE,
+		  PROCSNAP_STATE_SIZE_VER0 },
+		{ PROCSNAP_IOC_WAIT, 4, _IOC_READ | _IOC_WRITE,
+		  PROCSNAP_STATE_SIZE_VER0 },
+		{ PROCSNAP_IOC_LIST, 5, _IOC_READ | _IOC_WRITE,
+		  PROCSNAP_LIST_SIZE_VER0 },
+		{ PROCSNAP_IOC_DELETE, 6, _IOC_READ | _IOC_WRITE,
+		  PROCSNAP_DELETE_SIZE_VER0 },
+		{ PROCSNAP_IOC_THREADS, 7, _IOC_READ | _IOC_WRITE,
+		  PROCSNAP_THREADS_SIZE_VER0 },
+	};
+	size_t i, j;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		ck_assert_uint_eq(_IOC_TYPE(cmds[i].cmd), PROCSNAP_IOC_MAGIC);
+		ck_assert_uint_eq(_IOC_NR(cmds[i].cmd), cmds[i].nr);
+		ck_assert_uint_eq(_IOC_DIR(cmds[i].cmd), cmds[i].dir);
+		ck_assert_uint_eq(_IOC_SIZE(cmds[i].cmd), cmds[i].size);
+		ck_assert_uint_ne(cmds[i].cmd, PROCSNAP_IOC_VERSION);
+		for (j = i + 1; j < sizeof(cmds) / sizeof(cmds[0]); j++)
+			ck_assert_uint_ne(_IOC_NR(cmds[i].cmd),
+					  _IOC_NR(cmds[j].cmd));
+	}
 }
 END_TEST
 
@@ -71,6 +265,21 @@ Suite *abi_suite(void)
 	tcase_add_test(tc, test_version_layout);
 	tcase_add_test(tc, test_version_ioctl_number);
 	tcase_add_test(tc, test_constants);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("snapshot");
+	tcase_add_test(tc, test_constants_snapshot);
+	tcase_add_test(tc, test_target_layout);
+	tcase_add_test(tc, test_state_layout);
+	tcase_add_test(tc, test_snapshot_info_layout);
+	tcase_add_test(tc, test_list_layout);
+	tcase_add_test(tc, test_delete_layout);
+	tcase_add_test(tc, test_thread_info_layout);
+#if defined(__x86_64__)
+	tcase_add_test(tc, test_thread_regs_are_user_regs);
+#endif
+	tcase_add_test(tc, test_threads_layout);
+	tcase_add_test(tc, test_snapshot_ioctl_numbers);
 	suite_add_tcase(s, tc);
 	return s;
 }

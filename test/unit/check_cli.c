@@ -14,10 +14,6 @@
 #define MISSING_DEVICE "/nonexistent"
 #define MODULE_HINT "is the procsnap module loaded? (modprobe procsnap)"
 
-#define ck_assert_contains(haystack, needle) \
-	ck_assert_msg(strstr(haystack, needle), \
-		      "\"%s\" not found in:\n%s", needle, haystack)
-
 /* ---- subcommand table ---- */
 
 START_TEST(test_find_subcommand)
@@ -63,6 +59,8 @@ START_TEST(test_exit_codes)
 		{ EPROTO, EXIT_FAILED },
 		{ EIO, EXIT_FAILED },
 		{ EINVAL, EXIT_FAILED },
+		{ ETIMEDOUT, EXIT_TIMEOUT },
+		{ ESRCH, EXIT_NO_SUCH },
 	};
 	size_t i;
 
@@ -72,6 +70,8 @@ START_TEST(test_exit_codes)
 	ck_assert_int_eq(EXIT_FAILED, 2);
 	ck_assert_int_eq(EXIT_NO_MODULE, 3);
 	ck_assert_int_eq(EXIT_PERMISSION, 4);
+	ck_assert_int_eq(EXIT_TIMEOUT, 5);
+	ck_assert_int_eq(EXIT_NO_SUCH, 6);
 
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		ck_assert_int_eq(snapctl_exit_code(map[i].err), map[i].status);
@@ -285,6 +285,10 @@ START_TEST(test_main_help)
 		ck_assert_contains(c.out, "PROCSNAP_DEVICE");
 		ck_assert_contains(c.out, "  3  procsnap module not loaded");
 		ck_assert_contains(c.out, "  4  permission denied");
+		ck_assert_contains(c.out, "  5  timed out");
+		ck_assert_contains(c.out, "  6  no such process or snapshot");
+		ck_assert_contains(c.out, "  request ");
+		ck_assert_contains(c.out, "  delete ");
 	}
 }
 END_TEST

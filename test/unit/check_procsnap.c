@@ -16,6 +16,8 @@ int main(void)
 	sr = srunner_create(abi_suite());
 	srunner_add_suite(sr, lib_suite());
 	srunner_add_suite(sr, cli_suite());
+	srunner_add_suite(sr, util_suite());
+	srunner_add_suite(sr, snapshot_cli_suite());
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

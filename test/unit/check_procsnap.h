@@ -2,11 +2,20 @@
 #ifndef CHECK_PROCSNAP_H
 #define CHECK_PROCSNAP_H
 
+#include <stdbool.h>
+
 #include <check.h>
+#include <procsnap.h>
 
 Suite *abi_suite(void);
 Suite *lib_suite(void);
 Suite *cli_suite(void);
+Suite *util_suite(void);
+Suite *snapshot_cli_suite(void);
+
+#define ck_assert_contains(haystack, needle) \
+	ck_assert_msg(strstr(haystack, needle), \
+		      "\"%s\" not found in:\n%s", needle, haystack)
 
 /* What a subcommand printed and returned when run by capture(). */
 struct captured {
@@ -23,5 +32,52 @@ struct captured {
  */
 void capture(int (*fn)(int, char *[]), const char *device,
 	     const char *const argv[], struct captured *c);
+
+/*
+ * A fake procsnap module (fake_device.c).  The test binary is linked with
+ * -Wl,--wrap=ioctl, so every ioctl() goes through fake_device.c: while
+ * the fake is enabled, those of procsnap's magic are answered from
+ * fake, whatever the descriptor (open /dev/null as the device); all
+ * others, and all while disabled, reach the real ioctl().
+ *
+ * The fake checks every argument as strictly as the ABI allows (size
+ * field, size encoded in the command, flags, reserved fields, entry
+ * sizes) and sets bad_arg on a violation.
+ */
+#define FAKE_MAX 64
+
+struct fake_device {
+	bool enabled;
+	/* Answers: errors as negative errno, 0 to succeed. */
+	int request_err, cancel_err, state_err, wait_err, list_err;
+	int delete_err, threads_err;
+	struct procsnap_state_arg state;	/* STATE and WAIT reply */
+	unsigned int nr_snaps;
+	unsigned int grow_once;		/* snapshots that appear after the
+					 * first LIST */
+	struct procsnap_snapshot_info snaps[FAKE_MAX];
+	unsigned int nr_threads;
+	struct procsnap_thread_info threads[FAKE_MAX];
+	unsigned int deleted;		/* DELETE's answer */
+	/* Records. */
+	bool bad_arg;
+	unsigned int calls[8];		/* by _IOC_NR of the command */
+	unsigned int total_calls;
+	struct procsnap_target_arg last_target;
+	struct procsnap_state_arg last_state;
+	struct procsnap_list_arg last_list;
+	struct procsnap_delete_arg last_delete;
+	struct procsnap_threads_arg last_threads;
+};
+
+/*
+ * Shared memory, so what a subcommand run by capture() did in its child
+ * process is visible to the test afterwards.
+ */
+extern struct fake_device *fake_device;
+#define fake (*fake_device)
+
+/* Forget everything, then enable or disable the fake. */
+void fake_device_reset(bool enabled);
 
 #endif /* CHECK_PROCSNAP_H */
