@@ -69,7 +69,7 @@ static void print_table(const struct procsnap_snapshot_info *e, size_t n)
 	char created[40], pause[32], threads[16], resident[16], flags[64];
 	size_t i;
 
-	printf(TABLE_FORMAT, "CLONE", "TARGET", "COMM", "CREATED", "PAUSE",
+	printf(TABLE_FORMAT, "CLONE", "TARGET", "COMM", "CREATED", "PAUSE_US",
 	       "THREADS", "RESIDENT", "FLAGS");
 	for (i = 0; i < n; i++) {
 		snprintf(clone, sizeof(clone), "%d", (int)e[i].clone_pid);

@@ -518,7 +518,7 @@ START_TEST(test_list_table)
 	ck_assert_int_eq(c.status, EXIT_OK);
 	ck_assert_str_eq(c.err, "");
 	ck_assert_str_eq(c.out,
-"  CLONE   TARGET  COMM              CREATED                        PAUSE  THREADS  RESIDENT  FLAGS\n"
+"  CLONE   TARGET  COMM              CREATED                     PAUSE_US  THREADS  RESIDENT  FLAGS\n"
 "    456      123  nginx             2023-11-14T22:13:20+00:00      123.5        4      4.0M  owned\n"
 "    789        -  a\"b?cdefghijklmn  -                                0.1        1     1000B  -\n");
 }
@@ -531,7 +531,7 @@ START_TEST(test_list_empty)
 	RUN(&c, list_main, FAKE_DEVICE, "list");
 	ck_assert_int_eq(c.status, EXIT_OK);
 	ck_assert_str_eq(c.out,
-"  CLONE   TARGET  COMM              CREATED                        PAUSE  THREADS  RESIDENT  FLAGS\n");
+"  CLONE   TARGET  COMM              CREATED                     PAUSE_US  THREADS  RESIDENT  FLAGS\n");
 
 	RUN(&c, list_main, FAKE_DEVICE, "list", "--json");
 	ck_assert_int_eq(c.status, EXIT_OK);
