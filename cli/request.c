@@ -209,7 +209,8 @@ static int report_result(pid_t pid, const struct procsnap_state_arg *st,
 			"with %s%s%s\n", PROG_NAME, (int)pid,
 			name ? name : "", name ? ": " : "",
 			strerror(st->error));
-		return EXIT_FAILED;
+		/* The target exited before it could be duplicated. */
+		return st->error == ESRCH ? EXIT_NO_SUCH : EXIT_FAILED;
 	default:
 		fprintf(stderr, "%s: cannot snapshot %d: the module ended the "
 			"wait in state %s\n", PROG_NAME, (int)pid,

@@ -14,7 +14,24 @@ run() {
 run modprobe procsnap || fail "demo: modprobe procsnap"
 run ls -l /dev/procsnap
 run snapctl version || fail "demo: snapctl version"
-run snapctl version --json || fail "demo: snapctl version --json"
+
+# A process to look at: a shell loop that keeps counting in its memory.
+sh -c 'i=0; while :; do i=$((i + 1)); done' &
+target=$!
+sleep 1
+echo "# snapctl request $target"
+clone=$(snapctl request "$target")
+echo "$clone"
+[ -n "$clone" ] || fail "demo: snapctl request"
+run snapctl state "$target"
+run snapctl list
+run snapctl threads "$clone"
+echo "# head -n 5 /proc/$clone/maps"
+head -n 5 "/proc/$clone/maps"
+echo "# cat /proc/$clone/comm /proc/$clone/oom_score_adj"
+cat "/proc/$clone/comm" "/proc/$clone/oom_score_adj"
+run snapctl delete "$clone" || fail "demo: snapctl delete"
+run snapctl list
+kill "$target"
 run rmmod procsnap || fail "demo: rmmod procsnap"
-run snapctl version
 pass "demo ran"

@@ -1,0 +1,406 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Snapshots are exact and invisible: the clone's memory is one point in time
+# of the target's (snaptarget's seq/pos model over 100 MB and 4 MB) and
+# never changes afterwards; a quiet target's clone is byte-identical to it;
+# the target keeps running with no SIGCHLD, no EINTR, no child and no new
+# fd; the clone has the documented identity; pipes reach EOF without
+# waiting for the clone; several snapshots of one target coexist.
+. /tests/lib.sh
+
+# --- helpers shared by the 1x tests (each script carries its own copy) ---
+PIDS=""
+REQ_TIMEOUT=120s
+
+# start_target NAME SNAPTARGET-ARGS...: start a snaptarget (prefixed by
+# $TPREFIX, e.g. "taskset 1"), wait for its info file /tmp/NAME.info; sets TP.
+start_target() {
+	_n=$1
+	shift
+	rm -f "/tmp/$_n.info" "/tmp/$_n.info.tmp"
+	# shellcheck disable=SC2086
+	$TPREFIX snaptarget --info "/tmp/$_n.info" "$@" >"/tmp/$_n.log" 2>&1 &
+	TP=$!
+	PIDS="$PIDS $TP"
+	_i=0
+	while [ ! -f "/tmp/$_n.info" ]; do
+		if [ $_i -ge 1200 ] || ! kill -0 "$TP" 2>/dev/null; then
+			fail "target $_n ($*) starts"
+			sed 's/^/    /' "/tmp/$_n.log"
+			return 1
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# info NAME KEY: a value from the target's info file.
+info() { sed -n "s/^$2=//p" "/tmp/$1.info"; }
+
+# tstat NAME KEY [PID]: seq, pos, sigchld, eintr... of target NAME, read
+# from its memory (or from PID's, e.g. a clone of it).
+tstat() {
+	snapcheck stats "${3:-$(info "$1" pid)}" "/tmp/$1.info" | tr ' ' '\n' |
+		sed -n "s/^$2=//p"
+}
+
+is_pid() {
+	case "$1" in
+	'' | *[!0-9]*) return 1 ;;
+	esac
+	[ "$1" -gt 0 ]
+}
+
+# poll SECS CMD...: until CMD succeeds, every 0.1 s.
+poll() {
+	_t=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		_t=$((_t - 1))
+		[ $_t -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+stat_is() { [ "$(tstat "$1" "$2")" = "$3" ]; }
+state_is() { [ "$(snapctl state "$1" 2>/dev/null)" = "$2" ]; }
+gone() { [ ! -e "/proc/$1" ]; }
+seq_above() { [ "$(tstat "$1" seq)" -gt "$2" ]; }
+
+# The pids of every procsnap clone on the system.
+clones() {
+	for _d in /proc/[0-9]*; do
+		case "$(cat "$_d/comm" 2>/dev/null)" in
+		procsnap/*) echo "${_d#/proc/}" ;;
+		esac
+	done
+}
+
+# Snapshots snapctl list shows (lines that start with a pid).
+nlist() { snapctl list 2>/dev/null | grep -cE '^ *[0-9]+ '; }
+
+# req PID [ARGS]: request and wait; sets C (the clone pid) and RC.
+req() {
+	C=$(snapctl request "$@" --timeout "$REQ_TIMEOUT" 2>/tmp/req.err)
+	RC=$?
+	if [ $RC != 0 ] || ! is_pid "$C"; then
+		sed 's/^/    /' /tmp/req.err
+		return 1
+	fi
+}
+
+# now_cs: uptime in hundredths of a second.
+now_cs() { cut -d' ' -f1 /proc/uptime | tr -d .; }
+
+cleanup() {
+	for _p in $PIDS; do
+		kill -9 "$_p" 2>/dev/null
+	done
+	for _p in $PIDS; do
+		wait "$_p" 2>/dev/null
+	done
+	PIDS=""
+	snapctl delete --all >/dev/null 2>&1
+}
+trap 'cleanup; rmmod procsnap 2>/dev/null; exit 1' INT TERM
+
+# The module must implement snapshots at all, or nothing below means much.
+need_snapshots() {
+	if ! rawreq features >/tmp/feat.out 2>&1; then
+		fail "the module implements snapshots ($(cat /tmp/feat.out))"
+		rmmod procsnap
+		exit 1
+	fi
+}
+# --- end of helpers ---
+
+check_rc "modprobe procsnap" 0 modprobe procsnap
+need_snapshots
+
+# --- a 100 MB writer --------------------------------------------------------
+if start_target big --size 100M --main write; then
+	big=$TP
+	buf=$(info big buf)
+	size=$(info big size)
+	if req "$big"; then
+		c=$C
+		pass "a 100 MB writer is snapshotted (clone $c)"
+		snapcheck consistent "$c" /tmp/big.info
+		h1=$(snapcheck hash "$c" "$buf" "$size")
+		s1=$(tstat big seq)
+		sleep 2
+		h2=$(snapcheck hash "$c" "$buf" "$size")
+		t2=$(snapcheck hash "$big" "$buf" "$size")
+		s2=$(tstat big seq)
+		if [ -n "$h1" ] && [ "$h1" = "$h2" ]; then
+			pass "the clone's 100 MB stay the same while the target writes (hash $h1)"
+		else
+			fail "the clone's 100 MB changed: hash '$h1' then '$h2'"
+		fi
+		if [ "$s2" -gt "$s1" ] && [ "$t2" != "$h2" ]; then
+			pass "the target went on writing (seq $s1 -> $s2), its memory diverged from the clone's"
+		else
+			fail "the target did not go on writing (seq $s1 -> $s2, hash $t2)"
+		fi
+		# Control: the live target, read the same way, mixes passes.
+		if snapcheck consistent "$big" /tmp/big.info >/tmp/ctl.out 2>&1; then
+			skip "control inconclusive: a live read of the writer looked consistent"
+		else
+			pass "control: a live read of the writer is inconsistent, the check discriminates"
+		fi
+		check_rc "snapctl delete the 100 MB snapshot" 0 snapctl delete "$c"
+		check "the deleted clone is gone at once" gone "$c"
+	else
+		fail "snapctl request of a 100 MB writer (exit $RC)"
+	fi
+	kill -9 "$big"
+	wait "$big"
+fi
+
+# --- a 4 MB cyclictest-like target, in its own process group ------------------
+if start_target small --size 4M --main sleep --pgrp; then
+	small=$TP
+	fds0=$(find "/proc/$small/fd/" -mindepth 1 | wc -l)
+	if req "$small"; then
+		c=$C
+		pass "a 4 MB sleeping target is snapshotted (clone $c)"
+		check "snapctl state says done $c" state_is "$small" "done $c"
+		snapcheck consistent "$c" /tmp/small.info
+		buf=$(info small buf)
+		size=$(info small size)
+		h1=$(snapcheck hash "$c" "$buf" "$size")
+		s1=$(tstat small seq)
+		sleep 2
+		h2=$(snapcheck hash "$c" "$buf" "$size")
+		if [ -n "$h1" ] && [ "$h1" = "$h2" ]; then
+			pass "the clone's 4 MB stay the same for 2 s (hash $h1)"
+		else
+			fail "the clone's 4 MB changed: hash '$h1' then '$h2'"
+		fi
+		check "the target still runs (seq advances past $s1)" \
+			poll 10 seq_above small "$s1"
+
+		# Invisible to the target.
+		st=$(snapcheck stats "$small" /tmp/small.info)
+		case "$st" in
+		*" sigchld=0 eintr=0 "*) pass "the target got no SIGCHLD and no EINTR ($st)" ;;
+		*) fail "the target saw a signal or EINTR: $st" ;;
+		esac
+		kids=$(cat /proc/"$small"/task/*/children 2>/dev/null | tr -d ' \n')
+		if [ -z "$kids" ]; then
+			pass "the target lists no children"
+		else
+			fail "the target lists children: $kids"
+		fi
+		fds1=$(find "/proc/$small/fd/" -mindepth 1 | wc -l)
+		if [ "$fds0" = "$fds1" ]; then
+			pass "the target's fd count is unchanged ($fds1)"
+		else
+			fail "the target's fd count went from $fds0 to $fds1"
+		fi
+		# The target's own view, through its SIGUSR1 status line.
+		kill -USR1 "$small"
+		poll 5 grep -q '^sigchld=' /tmp/small.log
+		if grep -q '^sigchld=0 eintr=0 children=0 ' /tmp/small.log; then
+			pass "the target itself counts no SIGCHLD, EINTR or child"
+		else
+			fail "the target's own status line"
+			sed 's/^/    /' /tmp/small.log
+		fi
+
+		# The clone's identity.
+		comm=$(cat "/proc/$c/comm")
+		want=$(echo "procsnap/$small" | cut -c1-15)
+		if [ "$comm" = "$want" ]; then
+			pass "the clone's comm is $want"
+		else
+			fail "the clone's comm is '$comm', want '$want'"
+		fi
+		# shellcheck disable=SC2046
+		set -- $(sed 's/.*) //' "/proc/$c/stat")
+		if [ "$1" = I ]; then
+			pass "the clone sleeps in state I"
+		else
+			fail "the clone is in state '$1', want I"
+		fi
+		if [ "$2" = 2 ]; then
+			pass "the clone's parent is kthreadd (2)"
+		else
+			fail "the clone's parent is $2, want 2"
+		fi
+		if [ "$3" = "$c" ] && [ "$4" = "$c" ]; then
+			pass "the clone leads its own process group and session"
+		else
+			fail "the clone's pgrp $3 session $4, want $c"
+		fi
+		if [ -d "/proc/$c/fd" ] && [ -z "$(ls "/proc/$c/fd")" ]; then
+			pass "the clone has no open fds"
+		else
+			fail "the clone has fds: $(echo "/proc/$c/fd/"*)"
+		fi
+		oom=$(cat "/proc/$c/oom_score_adj")
+		if [ "$oom" = 1000 ]; then
+			pass "the clone's oom_score_adj is 1000"
+		else
+			fail "the clone's oom_score_adj is $oom"
+		fi
+		if cat /proc/"$small"/task/*/children 2>/dev/null | grep -qw "$c"; then
+			fail "the clone is listed as a child of the target"
+		else
+			pass "the clone is not a child of the target"
+		fi
+
+		# Killing the target's process group leaves the clone alone.
+		pg=$(sed 's/.*) //' "/proc/$small/stat" | cut -d' ' -f3)
+		if [ "$pg" = "$small" ]; then
+			kill -TERM "-$small"
+			wait "$small"
+			check "SIGTERM to the target's process group kills the target" \
+				gone "$small"
+			if [ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$want" ]; then
+				pass "the clone survives its target's process group being killed"
+			else
+				fail "the clone died with its target's process group"
+			fi
+			check "the snapshot outlives its target (snapctl list shows it)" \
+				sh -c "snapctl list | grep -qE '^ *$c '"
+		else
+			fail "the target is not in its own process group ($pg)"
+		fi
+		check_rc "snapctl delete the clone" 0 snapctl delete "$c"
+		check "the deleted clone is gone" gone "$c"
+	else
+		fail "snapctl request of a 4 MB sleeping target (exit $RC)"
+	fi
+	kill -9 "$small" 2>/dev/null
+	wait "$small" 2>/dev/null
+fi
+
+# --- a quiet target: the clone is byte-identical ------------------------------
+# Pinned to one CPU, without rseq: nothing else writes to its memory while
+# it stays blocked.
+TPREFIX="taskset 1 env GLIBC_TUNABLES=glibc.pthread.rseq=0"
+if start_target quiet --size 4M --main read --fifo /tmp/quiet.fifo; then
+	quiet=$TP
+	if req "$quiet" --interrupt; then
+		c=$C
+		pass "--interrupt snapshots a target blocked in read() (clone $c)"
+		check "snapctl state says done $c" state_is "$quiet" "done $c"
+		snapcheck same "$quiet" "$c"
+		check "the blocked read restarted without EINTR" \
+			test "$(tstat quiet eintr)" = 0
+		s1=$(tstat quiet seq)
+		echo x >/tmp/quiet.fifo
+		check "the target reads on after the snapshot (seq advances past $s1)" \
+			poll 10 seq_above quiet "$s1"
+		# Control: now they differ, and snapcheck same sees it.
+		if snapcheck same "$quiet" "$c" >/tmp/ctl.out 2>&1; then
+			fail "control: snapcheck same finds no difference after the target wrote"
+		else
+			pass "control: snapcheck same sees the target's new writes"
+		fi
+		check_rc "snapctl delete the clone" 0 snapctl delete "$c"
+	else
+		fail "snapctl request --interrupt of a blocked target (exit $RC)"
+	fi
+	kill -9 "$quiet"
+	wait "$quiet"
+fi
+TPREFIX=""
+
+# --- --interrupt and epoll_wait: the documented EINTR -----------------------
+if start_target ep --size 1M --main epoll --fifo /tmp/ep.fifo; then
+	ep=$TP
+	if req "$ep" --interrupt; then
+		c=$C
+		pass "--interrupt snapshots a target blocked in epoll_wait (clone $c)"
+		check "epoll_wait returned EINTR once, as documented" \
+			poll 5 stat_is ep eintr 1
+		s1=$(tstat ep seq)
+		echo x >/tmp/ep.fifo
+		check "the target goes on (seq advances past $s1)" \
+			poll 10 seq_above ep "$s1"
+		snapctl delete "$c" >/dev/null
+	else
+		fail "snapctl request --interrupt of a target in epoll_wait (exit $RC)"
+	fi
+	kill -9 "$ep"
+	wait "$ep"
+fi
+
+# --- a pipe's reader sees EOF when the writer dies, clone or not ------------
+pipepair >/tmp/pp.out 2>&1 &
+pp=$!
+PIDS="$PIDS $pp"
+if poll 30 grep -q '^writer=' /tmp/pp.out; then
+	w=$(sed -n 's/^writer=//p' /tmp/pp.out)
+	if req "$w"; then
+		c=$C
+		kill -USR1 "$pp"
+		wait "$pp"
+		rc=$?
+		if [ $rc = 0 ]; then
+			pass "the reader sees EOF when a snapshotted writer dies ($(tail -n1 /tmp/pp.out))"
+		else
+			fail "no EOF within 2 s after a snapshotted writer died ($(tail -n1 /tmp/pp.out))"
+		fi
+		snapctl delete "$c" >/dev/null
+	else
+		fail "snapctl request of the pipe writer (exit $RC)"
+	fi
+else
+	fail "pipepair starts"
+fi
+kill -9 "$pp" 2>/dev/null
+wait "$pp" 2>/dev/null
+
+# --- three snapshots of one target at once ----------------------------------
+if start_target multi --size 4M --main sleep; then
+	multi=$TP
+	cs=""
+	ok=1
+	for i in 1 2 3; do
+		if req "$multi"; then
+			cs="$cs $C"
+			snapcheck consistent "$C" /tmp/multi.info >/tmp/cons.$i 2>&1 || ok=0
+		else
+			ok=0
+		fi
+	done
+	# shellcheck disable=SC2086
+	n=$(echo $cs | tr ' ' '\n' | sort -u | wc -l)
+	if [ $ok = 1 ] && [ "$n" = 3 ]; then
+		pass "three consistent snapshots of one target:$cs"
+	else
+		fail "three snapshots of one target:$cs"
+		cat /tmp/cons.* | sed 's/^/    /'
+	fi
+	check "snapctl list shows 3 snapshots" test "$(nlist)" = 3
+	seqs=""
+	for c in $cs; do
+		seqs="$seqs $(tstat multi seq "$c")"
+	done
+	# shellcheck disable=SC2086
+	sorted=$(printf '%s\n' $seqs | sort -n | xargs)
+	# shellcheck disable=SC2086
+	if [ "$sorted" = "$(printf '%s ' $seqs | sed 's/ $//')" ]; then
+		pass "the snapshots follow each other in time (seq$seqs)"
+	else
+		fail "the snapshots' seqs are out of order:$seqs"
+	fi
+	check_rc "snapctl delete --all" 0 snapctl delete --all
+	check "snapctl list shows 0 snapshots" test "$(nlist)" = 0
+	left=""
+	for c in $cs; do
+		gone "$c" || left="$left $c"
+	done
+	check "every clone is gone after delete --all" test -z "$left"
+	check "creating and deleting snapshots sent the target no SIGCHLD" \
+		test "$(tstat multi sigchld)" = 0
+	kill -9 "$multi"
+	wait "$multi"
+fi
+
+cleanup
+check "no clone left on the system" test -z "$(clones)"
+check_rc "rmmod procsnap" 0 rmmod procsnap
