@@ -24,8 +24,8 @@ US_CHECK_CFLAGS = $(shell pkg-config --cflags check)
 US_CHECK_LIBS = $(shell pkg-config --libs check)
 
 US_LIB_OBJS := lib/libprocsnap.o
-US_CLI_OBJS := cli/snapctl.o cli/util.o cli/version.o cli/help.o \
-	       cli/request.o cli/state.o cli/cancel.o cli/list.o \
+US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
+	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
 	       cli/threads.o cli/delete.o
 US_CLI_MAIN := cli/main.o
 US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
@@ -35,7 +35,7 @@ US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 US_TEST_HDRS := test/unit/check_procsnap.h
 
 US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h
-US_CLI_HDRS := $(US_LIB_HDRS) cli/snapctl.h cli/util.h
+US_CLI_HDRS := $(US_LIB_HDRS) cli/snapctl.h cli/util.h cli/subcmd.h
 
 US_LIB_FILES := lib/libprocsnap.a lib/$(LIBPROCSNAP_REAL) \
 		lib/$(LIBPROCSNAP_SONAME) lib/libprocsnap.so lib/libprocsnap.pc

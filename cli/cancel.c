@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 
 #include <libprocsnap.h>
 
 #include "snapctl.h"
+#include "subcmd.h"
 #include "util.h"
-
-static const struct option cancel_options[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static void usage(FILE *f)
 {
@@ -28,42 +23,29 @@ static void usage(FILE *f)
 	print_exit_status(f);
 }
 
+static int cancel_run(struct procsnap_ctx *ctx, const struct subcmd_args *args)
+{
+	int err;
+
+	err = procsnap_cancel(ctx, args->pid);
+	if (err == -ENOENT)
+		return report_no_such("no snapshot request in flight for %d",
+				      (int)args->pid);
+	if (err)
+		return report_request_error(err, "cannot cancel the request "
+					    "for %d", (int)args->pid);
+	return EXIT_OK;
+}
+
+static const struct subcmd_spec cancel_cmd = {
+	.optstring = "h",
+	.longopts = subcmd_help_options,
+	.pid_name = "PID",
+	.usage = usage,
+	.run = cancel_run,
+};
+
 int cancel_main(int argc, char *argv[])
 {
-	struct procsnap_ctx *ctx;
-	int c, err, status;
-	pid_t pid;
-
-	optind = 0;
-	while ((c = subcommand_getopt(argc, argv, "h",
-				      cancel_options)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (take_pid_argument(argc, argv, argv[0], "PID", &pid)) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-
-	status = snapctl_open(&ctx);
-	if (status)
-		return status;
-
-	err = procsnap_cancel(ctx, pid);
-	if (err == -ENOENT) {
-		fprintf(stderr, "%s: no snapshot request in flight for %d\n",
-			PROG_NAME, (int)pid);
-		status = EXIT_NO_SUCH;
-	} else if (err) {
-		status = report_request_error(err, "cannot cancel the request "
-					      "for %d", (int)pid);
-	}
-	procsnap_close(ctx);
-	return status;
+	return subcmd_main(argc, argv, &cancel_cmd, NULL);
 }

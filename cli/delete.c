@@ -7,9 +7,15 @@
 #include <libprocsnap.h>
 
 #include "snapctl.h"
+#include "subcmd.h"
 #include "util.h"
 
-enum { OPT_ALL = 256 };
+enum { OPT_ALL = OPT_OWN };
+
+struct delete_opts {
+	bool all;
+	bool verbose;
+};
 
 static const struct option delete_options[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
@@ -35,67 +41,70 @@ static void usage(FILE *f)
 	print_exit_status(f);
 }
 
-int delete_main(int argc, char *argv[])
+static void delete_option(struct subcmd_args *args, int c,
+			  const char *arg)
 {
-	bool all = false, verbose = false;
-	struct procsnap_ctx *ctx;
+	struct delete_opts *o = args->priv;
+
+	(void)arg;
+	if (c == OPT_ALL)
+		o->all = true;
+	else if (c == 'v')
+		o->verbose = true;
+}
+
+/* --all stands in for CLONE_PID, so it cannot come with one. */
+static int delete_arguments(struct subcmd_args *args, int argc, char *argv[])
+{
+	const struct delete_opts *o = args->priv;
+
+	if (!o->all)
+		return subcmd_take_pid(args, argc, argv);
+	if (optind < argc)
+		return report_usage_error(args->name, "--all takes no %s",
+					  args->spec->pid_name);
+	return 0;
+}
+
+static int delete_run(struct procsnap_ctx *ctx,
+		      const struct subcmd_args *args)
+{
+	const struct delete_opts *o = args->priv;
 	unsigned int deleted = 0;
-	int c, err, status;
-	pid_t pid = 0;
+	int err;
 
-	optind = 0;
-	while ((c = subcommand_getopt(argc, argv, "hv",
-				      delete_options)) != -1) {
-		switch (c) {
-		case OPT_ALL:
-			all = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (all) {
-		if (optind < argc) {
-			fprintf(stderr, "%s %s: --all takes no CLONE_PID\n",
-				PROG_NAME, argv[0]);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	} else if (take_pid_argument(argc, argv, argv[0], "CLONE_PID",
-				     &pid)) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-
-	status = snapctl_open(&ctx);
-	if (status)
-		return status;
-
-	if (all) {
+	if (o->all) {
 		err = procsnap_delete_all(ctx, &deleted);
 	} else {
-		err = procsnap_delete(ctx, pid);
+		err = procsnap_delete(ctx, args->pid);
 		deleted = 1;
 	}
-	if (err == -ENOENT) {
-		fprintf(stderr, "%s: no snapshot with pid %d\n", PROG_NAME,
-			(int)pid);
-		status = EXIT_NO_SUCH;
-	} else if (err && all) {
-		status = report_request_error(err, "cannot delete snapshots");
-	} else if (err) {
-		status = report_request_error(err, "cannot delete snapshot %d",
-					      (int)pid);
-	} else if (verbose) {
+	if (err == -ENOENT)
+		return report_no_such("no snapshot with pid %d",
+				      (int)args->pid);
+	if (err && o->all)
+		return report_request_error(err, "cannot delete snapshots");
+	if (err)
+		return report_request_error(err, "cannot delete snapshot %d",
+					    (int)args->pid);
+	if (o->verbose)
 		printf("deleted %u snapshot(s)\n", deleted);
-	}
-	procsnap_close(ctx);
-	return status;
+	return EXIT_OK;
+}
+
+static const struct subcmd_spec delete_cmd = {
+	.optstring = "hv",
+	.longopts = delete_options,
+	.pid_name = "CLONE_PID",
+	.usage = usage,
+	.option = delete_option,
+	.arguments = delete_arguments,
+	.run = delete_run,
+};
+
+int delete_main(int argc, char *argv[])
+{
+	struct delete_opts o = { 0 };
+
+	return subcmd_main(argc, argv, &delete_cmd, &o);
 }

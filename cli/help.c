@@ -3,12 +3,8 @@
 #include <stdio.h>
 
 #include "snapctl.h"
+#include "subcmd.h"
 #include "util.h"
-
-static const struct option help_options[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static void usage(FILE *f)
 {
@@ -31,34 +27,37 @@ static int command_help(const struct subcommand *cmd)
 	return cmd->fn(2, argv);
 }
 
+/* At most one argument: the command to show the help of. */
+static int help_arguments(struct subcmd_args *args, int argc, char *argv[])
+{
+	if (argc - optind > 1) {
+		report_extra_argument(args->name, argv[optind + 1]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static const struct subcmd_spec help_cmd = {
+	.optstring = "+h",
+	.longopts = subcmd_help_options,
+	.usage = usage,
+	.arguments = help_arguments,
+};
+
 int help_main(int argc, char *argv[])
 {
 	const struct subcommand *cmd;
-	int c;
+	struct subcmd_args args;
+	int status;
 
-	optind = 0;
-	while ((c = subcommand_getopt(argc, argv, "+h",
-				      help_options)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
+	status = subcmd_parse(argc, argv, &help_cmd, &args, NULL);
+	if (status != SUBCMD_CONTINUE)
+		return status;
 
 	if (optind == argc) {
 		snapctl_usage(stdout);
 		return EXIT_OK;
 	}
-	if (argc - optind > 1) {
-		report_extra_argument(argv[0], argv[optind + 1]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-
 	cmd = find_subcommand(argv[optind]);
 	if (!cmd) {
 		fprintf(stderr, "%s help: unknown command '%s'\n", PROG_NAME,

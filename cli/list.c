@@ -1,23 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <getopt.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <libprocsnap.h>
 
 #include "snapctl.h"
+#include "subcmd.h"
 #include "util.h"
-
-enum { OPT_JSON = 256 };
-
-static const struct option list_options[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static const char *const snapshot_flag_names[] = {
 	"owned",	/* PROCSNAP_SNAPSHOT_OWNED */
@@ -63,8 +53,9 @@ static void sanitize_comm(char *dst, const char *src)
 	dst[i] = '\0';
 }
 
-static void print_table(const struct procsnap_snapshot_info *e, size_t n)
+static void print_table(const void *entries, size_t n)
 {
+	const struct procsnap_snapshot_info *e = entries;
 	char clone[16], target[16], comm[PROCSNAP_COMM_LEN + 1];
 	char created[40], pause[32], threads[16], resident[16], flags[64];
 	size_t i;
@@ -97,8 +88,9 @@ static void print_table(const struct procsnap_snapshot_info *e, size_t n)
 	}
 }
 
-static void print_json(const struct procsnap_snapshot_info *e, size_t n)
+static void print_json(const void *entries, size_t n)
 {
+	const struct procsnap_snapshot_info *e = entries;
 	char comm[PROCSNAP_COMM_LEN + 1];
 	size_t i;
 
@@ -133,49 +125,28 @@ static void print_json(const struct procsnap_snapshot_info *e, size_t n)
 	fputs("]\n", stdout);
 }
 
-int list_main(int argc, char *argv[])
+static int list_run(struct procsnap_ctx *ctx, const struct subcmd_args *args)
 {
 	struct procsnap_snapshot_info *entries;
-	struct procsnap_ctx *ctx;
-	bool json = false;
-	int c, err, status;
 	size_t count;
-
-	optind = 0;
-	while ((c = subcommand_getopt(argc, argv, "h",
-				      list_options)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		report_extra_argument(argv[0], argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-
-	status = snapctl_open(&ctx);
-	if (status)
-		return status;
+	int err;
 
 	err = procsnap_list(ctx, &entries, &count);
-	if (err) {
-		status = report_request_error(err, "cannot list snapshots");
-	} else {
-		if (json)
-			print_json(entries, count);
-		else
-			print_table(entries, count);
-		free(entries);
-	}
-	procsnap_close(ctx);
-	return status;
+	if (err)
+		return report_request_error(err, "cannot list snapshots");
+	return subcmd_print_entries(args, entries, count);
+}
+
+static const struct subcmd_spec list_cmd = {
+	.optstring = "h",
+	.longopts = subcmd_json_options,
+	.usage = usage,
+	.run = list_run,
+	.print_table = print_table,
+	.print_json = print_json,
+};
+
+int list_main(int argc, char *argv[])
+{
+	return subcmd_main(argc, argv, &list_cmd, NULL);
 }

@@ -12,6 +12,7 @@
 #include <libprocsnap.h>
 
 #include "snapctl.h"
+#include "subcmd.h"
 #include "util.h"
 
 #define DEFAULT_TIMEOUT "10s"
@@ -19,10 +20,17 @@
 #define PROGRESS_DELAY_NS 1000000000ULL
 
 enum {
-	OPT_TIMEOUT = 256,
+	OPT_TIMEOUT = OPT_OWN,
 	OPT_INTERRUPT,
 	OPT_NO_WAIT,
-	OPT_JSON,
+};
+
+struct request_opts {
+	const char *timeout;	/* as given, for messages */
+	uint64_t timeout_ns;
+	bool timeout_set;
+	bool no_wait;
+	unsigned int flags;	/* PROCSNAP_REQUEST_* */
 };
 
 static const struct option request_options[] = {
@@ -144,9 +152,8 @@ static int report_request_failure(pid_t pid, int err)
 {
 	switch (-err) {
 	case ENOENT:
-		fprintf(stderr, "%s: cannot snapshot %d: no such process\n",
-			PROG_NAME, (int)pid);
-		return EXIT_NO_SUCH;
+		return report_no_such("cannot snapshot %d: no such process",
+				      (int)pid);
 	case EINVAL:
 		fprintf(stderr, "%s: cannot snapshot %d: %s (kernel threads, "
 			"snapshots and %s itself cannot be snapshotted)\n",
@@ -174,9 +181,8 @@ static int report_wait_failure(struct procsnap_ctx *ctx, pid_t pid, int err,
 					    "%d was interrupted, request "
 					    "cancelled", (int)pid);
 	case ENOENT:
-		fprintf(stderr, "%s: the request for %d is gone (cancelled, "
-			"or the process exited)\n", PROG_NAME, (int)pid);
-		return EXIT_NO_SUCH;
+		return report_no_such("the request for %d is gone (cancelled, "
+				      "or the process exited)", (int)pid);
 	default:
 		/* Leave nothing behind that nobody waits for. */
 		procsnap_cancel(ctx, pid);
@@ -219,76 +225,76 @@ static int report_result(pid_t pid, const struct procsnap_state_arg *st,
 	}
 }
 
-int request_main(int argc, char *argv[])
+static void request_option(struct subcmd_args *args, int c,
+			   const char *arg)
 {
-	const char *timeout = DEFAULT_TIMEOUT;
-	bool json = false, no_wait = false, timeout_set = false;
+	struct request_opts *o = args->priv;
+
+	switch (c) {
+	case OPT_TIMEOUT:
+		o->timeout = arg;
+		o->timeout_set = true;
+		break;
+	case OPT_INTERRUPT:
+		o->flags |= PROCSNAP_REQUEST_INTERRUPT;
+		break;
+	case OPT_NO_WAIT:
+		o->no_wait = true;
+		break;
+	}
+}
+
+static int request_arguments(struct subcmd_args *args, int argc,
+			     char *argv[])
+{
+	struct request_opts *o = args->priv;
+	int err;
+
+	if (subcmd_take_pid(args, argc, argv))
+		return EXIT_USAGE;
+	err = parse_duration(o->timeout, &o->timeout_ns);
+	if (err)
+		return report_usage_error(args->name, "invalid duration '%s'%s",
+					  o->timeout, err == -ERANGE ?
+					  ": too long" : "");
+	if (o->no_wait && (o->timeout_set || args->json))
+		return report_usage_error(args->name, "--no-wait excludes --%s",
+					  o->timeout_set ? "timeout" : "json");
+	return 0;
+}
+
+static int request_run(struct procsnap_ctx *ctx,
+		       const struct subcmd_args *args)
+{
+	const struct request_opts *o = args->priv;
 	struct procsnap_state_arg st;
-	struct procsnap_ctx *ctx;
-	unsigned int flags = 0;
-	uint64_t timeout_ns;
-	int c, err, status;
-	pid_t pid;
-
-	optind = 0;
-	while ((c = subcommand_getopt(argc, argv, "h",
-				      request_options)) != -1) {
-		switch (c) {
-		case OPT_TIMEOUT:
-			timeout = optarg;
-			timeout_set = true;
-			break;
-		case OPT_INTERRUPT:
-			flags |= PROCSNAP_REQUEST_INTERRUPT;
-			break;
-		case OPT_NO_WAIT:
-			no_wait = true;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (take_pid_argument(argc, argv, argv[0], "PID", &pid)) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	err = parse_duration(timeout, &timeout_ns);
-	if (err) {
-		fprintf(stderr, "%s %s: invalid duration '%s'%s\n", PROG_NAME,
-			argv[0], timeout,
-			err == -ERANGE ? ": too long" : "");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (no_wait && (timeout_set || json)) {
-		fprintf(stderr, "%s %s: --no-wait excludes --%s\n", PROG_NAME,
-			argv[0], timeout_set ? "timeout" : "json");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-
-	status = snapctl_open(&ctx);
-	if (status)
-		return status;
+	int err;
 
 	/* Not PROCSNAP_REQUEST_OWNED: the snapshot outlives snapctl. */
-	err = procsnap_request(ctx, pid, flags);
-	if (err) {
-		status = report_request_failure(pid, err);
-	} else if (!no_wait) {
-		err = wait_for_snapshot(ctx, pid, timeout_ns, &st);
-		if (err)
-			status = report_wait_failure(ctx, pid, err, timeout);
-		else
-			status = report_result(pid, &st, json);
-	}
-	procsnap_close(ctx);
-	return status;
+	err = procsnap_request(ctx, args->pid, o->flags);
+	if (err)
+		return report_request_failure(args->pid, err);
+	if (o->no_wait)
+		return EXIT_OK;
+	err = wait_for_snapshot(ctx, args->pid, o->timeout_ns, &st);
+	if (err)
+		return report_wait_failure(ctx, args->pid, err, o->timeout);
+	return report_result(args->pid, &st, args->json);
+}
+
+static const struct subcmd_spec request_cmd = {
+	.optstring = "h",
+	.longopts = request_options,
+	.pid_name = "PID",
+	.usage = usage,
+	.option = request_option,
+	.arguments = request_arguments,
+	.run = request_run,
+};
+
+int request_main(int argc, char *argv[])
+{
+	struct request_opts o = { .timeout = DEFAULT_TIMEOUT };
+
+	return subcmd_main(argc, argv, &request_cmd, &o);
 }

@@ -1,22 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <getopt.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <libprocsnap.h>
 
 #include "snapctl.h"
+#include "subcmd.h"
 #include "util.h"
-
-enum { OPT_JSON = 256 };
-
-static const struct option state_options[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static void usage(FILE *f)
 {
@@ -71,51 +62,34 @@ static void print_json(pid_t pid, const struct procsnap_state_arg *st)
 	fputs("}\n", stdout);
 }
 
-int state_main(int argc, char *argv[])
+static int state_run(struct procsnap_ctx *ctx, const struct subcmd_args *args)
 {
 	struct procsnap_state_arg st;
-	struct procsnap_ctx *ctx;
-	bool json = false;
-	int c, err, status;
-	pid_t pid;
+	int err;
 
-	optind = 0;
-	while ((c = subcommand_getopt(argc, argv, "h",
-				      state_options)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (take_pid_argument(argc, argv, argv[0], "PID", &pid)) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-
-	status = snapctl_open(&ctx);
-	if (status)
-		return status;
-
-	err = procsnap_state(ctx, pid, &st);
-	if (err == -ENOENT) {
-		fprintf(stderr, "%s: no snapshot request for %d\n", PROG_NAME,
-			(int)pid);
-		status = EXIT_NO_SUCH;
-	} else if (err) {
-		status = report_request_error(err, "cannot get the state of %d",
-					      (int)pid);
-	} else if (json) {
-		print_json(pid, &st);
-	} else {
+	err = procsnap_state(ctx, args->pid, &st);
+	if (err == -ENOENT)
+		return report_no_such("no snapshot request for %d",
+				      (int)args->pid);
+	if (err)
+		return report_request_error(err, "cannot get the state of %d",
+					    (int)args->pid);
+	if (args->json)
+		print_json(args->pid, &st);
+	else
 		print_text(&st);
-	}
-	procsnap_close(ctx);
-	return status;
+	return EXIT_OK;
+}
+
+static const struct subcmd_spec state_cmd = {
+	.optstring = "h",
+	.longopts = subcmd_json_options,
+	.pid_name = "PID",
+	.usage = usage,
+	.run = state_run,
+};
+
+int state_main(int argc, char *argv[])
+{
+	return subcmd_main(argc, argv, &state_cmd, NULL);
 }

@@ -1,23 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include <libprocsnap.h>
 
 #include "snapctl.h"
+#include "subcmd.h"
 #include "util.h"
-
-enum { OPT_JSON = 256 };
-
-static const struct option threads_options[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static const char *const thread_flag_names[] = {
 	"duplicated",	/* PROCSNAP_THREAD_DUPLICATED */
@@ -59,8 +49,9 @@ static void usage(FILE *f)
 	print_exit_status(f);
 }
 
-static void print_table(const struct procsnap_thread_info *t, size_t n)
+static void print_table(const void *entries, size_t n)
 {
+	const struct procsnap_thread_info *t = entries;
 	char tid[16], flags[64], rip[24];
 	size_t i;
 
@@ -79,8 +70,9 @@ static void print_table(const struct procsnap_thread_info *t, size_t n)
 	}
 }
 
-static void print_json(const struct procsnap_thread_info *t, size_t n)
+static void print_json(const void *entries, size_t n)
 {
+	const struct procsnap_thread_info *t = entries;
 	size_t i, r;
 
 	putchar('[');
@@ -97,54 +89,34 @@ static void print_json(const struct procsnap_thread_info *t, size_t n)
 	fputs("]\n", stdout);
 }
 
-int threads_main(int argc, char *argv[])
+static int threads_run(struct procsnap_ctx *ctx,
+		       const struct subcmd_args *args)
 {
 	struct procsnap_thread_info *entries;
-	struct procsnap_ctx *ctx;
-	bool json = false;
-	int c, err, status;
 	size_t count;
-	pid_t pid;
+	int err;
 
-	optind = 0;
-	while ((c = subcommand_getopt(argc, argv, "h",
-				      threads_options)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (take_pid_argument(argc, argv, argv[0], "CLONE_PID", &pid)) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	err = procsnap_threads(ctx, args->pid, &entries, &count);
+	if (err == -ENOENT)
+		return report_no_such("no snapshot with pid %d",
+				      (int)args->pid);
+	if (err)
+		return report_request_error(err, "cannot get the threads of "
+					    "snapshot %d", (int)args->pid);
+	return subcmd_print_entries(args, entries, count);
+}
 
-	status = snapctl_open(&ctx);
-	if (status)
-		return status;
+static const struct subcmd_spec threads_cmd = {
+	.optstring = "h",
+	.longopts = subcmd_json_options,
+	.pid_name = "CLONE_PID",
+	.usage = usage,
+	.run = threads_run,
+	.print_table = print_table,
+	.print_json = print_json,
+};
 
-	err = procsnap_threads(ctx, pid, &entries, &count);
-	if (err == -ENOENT) {
-		fprintf(stderr, "%s: no snapshot with pid %d\n", PROG_NAME,
-			(int)pid);
-		status = EXIT_NO_SUCH;
-	} else if (err) {
-		status = report_request_error(err, "cannot get the threads of "
-					      "snapshot %d", (int)pid);
-	} else {
-		if (json)
-			print_json(entries, count);
-		else
-			print_table(entries, count);
-		free(entries);
-	}
-	procsnap_close(ctx);
-	return status;
+int threads_main(int argc, char *argv[])
+{
+	return subcmd_main(argc, argv, &threads_cmd, NULL);
 }

@@ -56,18 +56,50 @@ int snapctl_open(struct procsnap_ctx **ctxp)
 	return snapctl_exit_code(err);
 }
 
+/* "snapctl: " or "snapctl <cmd>: ", then @fmt: how every report starts. */
+static __attribute__((format(printf, 2, 0)))
+void vreport(const char *cmd, const char *fmt, va_list ap)
+{
+	if (cmd)
+		fprintf(stderr, "%s %s: ", PROG_NAME, cmd);
+	else
+		fprintf(stderr, "%s: ", PROG_NAME);
+	vfprintf(stderr, fmt, ap);
+}
+
 int report_request_error(int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", PROG_NAME);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport(NULL, fmt, ap);
 	va_end(ap);
 	/* Not procsnap_strerror()'s "module not loaded": the device is open. */
 	fprintf(stderr, ": %s\n", err == ENOENT || err == -ENOENT ?
 		"no such snapshot or request" : procsnap_strerror(err));
 	return snapctl_request_exit_code(err);
+}
+
+int report_no_such(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(NULL, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_NO_SUCH;
+}
+
+int report_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(cmd, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
 }
 
 int parse_pid(const char *s, pid_t *pid)
@@ -97,17 +129,14 @@ int take_pid_argument(int argc, char *argv[], const char *cmd,
 {
 	int err;
 
-	if (optind >= argc) {
-		fprintf(stderr, "%s %s: missing %s\n", PROG_NAME, cmd, what);
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return report_usage_error(cmd, "missing %s", what);
 	err = parse_pid(argv[optind], pid);
-	if (err) {
-		fprintf(stderr, "%s %s: invalid %s '%s': %s\n", PROG_NAME, cmd,
-			what, argv[optind], err == -ERANGE ? "out of range" :
-			"not a positive decimal number");
-		return EXIT_USAGE;
-	}
+	if (err)
+		return report_usage_error(cmd, "invalid %s '%s': %s", what,
+					  argv[optind], err == -ERANGE ?
+					  "out of range" :
+					  "not a positive decimal number");
 	if (optind + 1 < argc) {
 		report_extra_argument(cmd, argv[optind + 1]);
 		return EXIT_USAGE;
@@ -261,8 +290,7 @@ int subcommand_getopt(int argc, char *argv[], const char *optstring,
 
 void report_extra_argument(const char *cmd, const char *arg)
 {
-	fprintf(stderr, "%s %s: unexpected argument '%s'\n",
-		PROG_NAME, cmd, arg);
+	report_usage_error(cmd, "unexpected argument '%s'", arg);
 }
 
 /* Length of the well-formed UTF-8 sequence at @s (RFC 3629), 0 if none. */

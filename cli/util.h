@@ -55,6 +55,19 @@ int report_request_error(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * Report, as "snapctl: <what>", that the process, request or snapshot a
+ * command names does not exist.  Return: EXIT_NO_SUCH.
+ */
+int report_no_such(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Report misuse of subcommand @cmd as "snapctl <cmd>: <what>".  Return:
+ * EXIT_USAGE.
+ */
+int report_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
  * Parse a process id: decimal digits only (no sign, no blanks, no junk),
  * 1 to INT_MAX.  Return: 0, -EINVAL or -ERANGE; *pid is set only on 0.
  */

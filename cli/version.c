@@ -1,25 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include <libprocsnap.h>
 
 #include "snapctl.h"
+#include "subcmd.h"
 #include "util.h"
 
 #ifndef SNAPCTL_VERSION
 #error "SNAPCTL_VERSION must come from the build (see userspace.mk)"
 #endif
-
-enum { OPT_JSON = 256 };
-
-static const struct option version_options[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 /* What asking the module produced, so text and JSON report it alike. */
 struct module_query {
@@ -95,36 +87,25 @@ static void print_json(const struct module_query *q)
 	fputs("}\n", stdout);
 }
 
+/* No run(): the versions are printed even when the module cannot be. */
+static const struct subcmd_spec version_cmd = {
+	.optstring = "+h",
+	.longopts = subcmd_json_options,
+	.usage = usage,
+};
+
 int version_main(int argc, char *argv[])
 {
 	struct module_query q = { 0 };
-	bool json = false;
-	int c;
+	struct subcmd_args args;
+	int status;
 
-	/* 0, not 1: also resets getopt's state from an earlier parse. */
-	optind = 0;
-	while ((c = subcommand_getopt(argc, argv, "+h",
-				      version_options)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		report_extra_argument(argv[0], argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	status = subcmd_parse(argc, argv, &version_cmd, &args, NULL);
+	if (status != SUBCMD_CONTINUE)
+		return status;
 
 	query_module(&q);
-	if (json)
+	if (args.json)
 		print_json(&q);
 	else
 		print_text(&q);

@@ -11,8 +11,6 @@
 #include "snapctl.h"
 #include "util.h"
 
-#define MISSING_DEVICE "/nonexistent"
-#define MODULE_HINT "is the procsnap module loaded? (modprobe procsnap)"
 
 /* ---- subcommand table ---- */
 
@@ -151,9 +149,6 @@ END_TEST
 
 /* ---- snapctl version ---- */
 
-#define RUN(c, fn, device, ...) \
-	capture(fn, device, (const char *const[]){ __VA_ARGS__, NULL }, c)
-
 START_TEST(test_version_help)
 {
 	struct captured c;
@@ -175,10 +170,8 @@ START_TEST(test_version_bad_option)
 	struct captured c;
 
 	RUN(&c, version_main, NULL, "version", "--bogus");
-	ck_assert_int_eq(c.status, EXIT_USAGE);
-	ck_assert_str_eq(c.out, "");
-	ck_assert_contains(c.err,
-			   "snapctl version: unrecognized option '--bogus'");
+	ck_assert_failure(&c, EXIT_USAGE,
+			  "snapctl version: unrecognized option '--bogus'");
 	ck_assert_contains(c.err, "Usage: snapctl version");
 
 	RUN(&c, version_main, NULL, "version", "-x");
@@ -196,10 +189,8 @@ START_TEST(test_version_extra_argument)
 	struct captured c;
 
 	RUN(&c, version_main, NULL, "version", "extra");
-	ck_assert_int_eq(c.status, EXIT_USAGE);
-	ck_assert_str_eq(c.out, "");
-	ck_assert_contains(c.err,
-			   "snapctl version: unexpected argument 'extra'");
+	ck_assert_failure(&c, EXIT_USAGE,
+			  "snapctl version: unexpected argument 'extra'");
 
 	RUN(&c, version_main, NULL, "version", "--json", "extra");
 	ck_assert_int_eq(c.status, EXIT_USAGE);
@@ -264,9 +255,7 @@ START_TEST(test_main_no_arguments)
 	struct captured c;
 
 	RUN(&c, snapctl_main, NULL, "snapctl");
-	ck_assert_int_eq(c.status, EXIT_USAGE);
-	ck_assert_str_eq(c.out, "");
-	ck_assert_contains(c.err, "Usage: snapctl <command>");
+	ck_assert_failure(&c, EXIT_USAGE, "Usage: snapctl <command>");
 }
 END_TEST
 
@@ -306,9 +295,8 @@ START_TEST(test_main_help_command)
 	ck_assert_contains(c.out, "Usage: snapctl help [<command>]");
 
 	RUN(&c, snapctl_main, NULL, "snapctl", "help", "bogus");
-	ck_assert_int_eq(c.status, EXIT_USAGE);
-	ck_assert_str_eq(c.out, "");
-	ck_assert_contains(c.err, "snapctl help: unknown command 'bogus'");
+	ck_assert_failure(&c, EXIT_USAGE,
+			  "snapctl help: unknown command 'bogus'");
 
 	RUN(&c, snapctl_main, NULL, "snapctl", "help", "version", "help");
 	ck_assert_int_eq(c.status, EXIT_USAGE);
@@ -321,9 +309,7 @@ START_TEST(test_main_unknown)
 	struct captured c;
 
 	RUN(&c, snapctl_main, NULL, "snapctl", "bogus");
-	ck_assert_int_eq(c.status, EXIT_USAGE);
-	ck_assert_str_eq(c.out, "");
-	ck_assert_contains(c.err, "snapctl: unknown command 'bogus'");
+	ck_assert_failure(&c, EXIT_USAGE, "snapctl: unknown command 'bogus'");
 	ck_assert_contains(c.err, "Usage: snapctl <command>");
 
 	RUN(&c, snapctl_main, NULL, "snapctl", "--bogus");

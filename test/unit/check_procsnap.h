@@ -17,6 +17,10 @@ Suite *snapshot_cli_suite(void);
 	ck_assert_msg(strstr(haystack, needle), \
 		      "\"%s\" not found in:\n%s", needle, haystack)
 
+/* A device node that does not exist, and what snapctl says about it. */
+#define MISSING_DEVICE "/nonexistent"
+#define MODULE_HINT "is the procsnap module loaded? (modprobe procsnap)"
+
 /* What a subcommand printed and returned when run by capture(). */
 struct captured {
 	int status;
@@ -32,6 +36,21 @@ struct captured {
  */
 void capture(int (*fn)(int, char *[]), const char *device,
 	     const char *const argv[], struct captured *c);
+
+/* capture() with the arguments listed in place. */
+#define RUN(c, fn, device, ...) \
+	capture(fn, device, (const char *const[]){ __VA_ARGS__, NULL }, c)
+
+/*
+ * What a failing command must do: exit with @want, print nothing on
+ * stdout and say @msg on stderr.  A macro, so a failure names the line
+ * of the test.
+ */
+#define ck_assert_failure(c, want, msg) do { \
+	ck_assert_int_eq((c)->status, want); \
+	ck_assert_str_eq((c)->out, ""); \
+	ck_assert_contains((c)->err, msg); \
+} while (0)
 
 /*
  * A fake procsnap module (fake_device.c).  The test binary is linked with

@@ -13,12 +13,7 @@
 #include "snapctl.h"
 #include "util.h"
 
-#define MISSING_DEVICE "/nonexistent"
-#define MODULE_HINT "is the procsnap module loaded? (modprobe procsnap)"
 #define FAKE_DEVICE "/dev/null"
-
-#define RUN(c, fn, device, ...) \
-	capture(fn, device, (const char *const[]){ __VA_ARGS__, NULL }, c)
 
 static const struct {
 	const char *name;
@@ -211,10 +206,8 @@ START_TEST(test_no_module)
 	for (i = 0; i < NR_COMMANDS; i++) {
 		run_command(&c, i, MISSING_DEVICE, commands[i].args[0], NULL,
 			    NULL);
-		ck_assert_int_eq(c.status, EXIT_NO_MODULE);
-		ck_assert_str_eq(c.out, "");
-		ck_assert_contains(c.err, "snapctl: cannot open "
-				   MISSING_DEVICE ": ");
+		ck_assert_failure(&c, EXIT_NO_MODULE,
+				  "snapctl: cannot open " MISSING_DEVICE ": ");
 		ck_assert_contains(c.err, MODULE_HINT);
 	}
 }
@@ -230,9 +223,7 @@ START_TEST(test_module_too_old)
 	for (i = 0; i < NR_COMMANDS; i++) {
 		run_command(&c, i, FAKE_DEVICE, commands[i].args[0], NULL,
 			    NULL);
-		ck_assert_int_eq(c.status, EXIT_FAILED);
-		ck_assert_str_eq(c.out, "");
-		ck_assert_contains(c.err, "older than libprocsnap");
+		ck_assert_failure(&c, EXIT_FAILED, "older than libprocsnap");
 	}
 }
 END_TEST
@@ -312,11 +303,10 @@ START_TEST(test_request_timeout)
 	fake.wait_err = -ETIMEDOUT;
 	RUN(&c, request_main, FAKE_DEVICE, "request", "123", "--timeout",
 	    "2m");
-	ck_assert_int_eq(c.status, EXIT_TIMEOUT);
-	ck_assert_str_eq(c.out, "");
-	ck_assert_contains(c.err, "snapctl: no snapshot of 123 within 2m, "
-				  "request cancelled: the target did not "
-				  "reach a kernel boundary in time");
+	ck_assert_failure(&c, EXIT_TIMEOUT,
+			  "snapctl: no snapshot of 123 within 2m, "
+			  "request cancelled: the target did not "
+			  "reach a kernel boundary in time");
 	/* The module cancelled already. */
 	ck_assert_uint_eq(fake.calls[_IOC_NR(PROCSNAP_IOC_CANCEL)], 0);
 }
@@ -359,9 +349,7 @@ START_TEST(test_request_errors)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		fake.request_err = cases[i].err;
 		RUN(&c, request_main, FAKE_DEVICE, "request", "123");
-		ck_assert_int_eq(c.status, cases[i].status);
-		ck_assert_str_eq(c.out, "");
-		ck_assert_contains(c.err, cases[i].msg);
+		ck_assert_failure(&c, cases[i].status, cases[i].msg);
 		ck_assert_uint_eq(fake.calls[_IOC_NR(PROCSNAP_IOC_WAIT)], 0);
 	}
 }
@@ -452,10 +440,9 @@ START_TEST(test_state_errors)
 
 	fake.state_err = -ESRCH;
 	RUN(&c, state_main, FAKE_DEVICE, "state", "123");
-	ck_assert_int_eq(c.status, EXIT_NO_SUCH);
-	ck_assert_str_eq(c.out, "");
-	ck_assert_contains(c.err, "snapctl: cannot get the state of 123: "
-				  "no such process");
+	ck_assert_failure(&c, EXIT_NO_SUCH,
+			  "snapctl: cannot get the state of 123: "
+			  "no such process");
 
 	fake.state_err = -ENOENT;
 	RUN(&c, state_main, FAKE_DEVICE, "state", "123");
@@ -567,9 +554,8 @@ START_TEST(test_list_error)
 
 	fake.list_err = -EPERM;
 	RUN(&c, list_main, FAKE_DEVICE, "list");
-	ck_assert_int_eq(c.status, EXIT_PERMISSION);
-	ck_assert_str_eq(c.out, "");
-	ck_assert_contains(c.err, "snapctl: cannot list snapshots: permission");
+	ck_assert_failure(&c, EXIT_PERMISSION,
+			  "snapctl: cannot list snapshots: permission");
 }
 END_TEST
 
