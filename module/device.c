@@ -60,6 +60,10 @@ static long procsnap_ioctl(struct file *file, unsigned int cmd,
 		return procsnap_ioctl_delete(uarg);
 	case PROCSNAP_IOC_THREADS:
 		return procsnap_ioctl_threads(uarg);
+	case PROCSNAP_IOC_FILES:
+		return procsnap_ioctl_files(uarg);
+	case PROCSNAP_IOC_XSTATE:
+		return procsnap_ioctl_xstate(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -241,6 +241,15 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req)
 		snap = ERR_PTR(-ENOMEM);
 		goto out;
 	}
+	snap->requested_realtime_ns = req->requested_realtime_ns;
+	snap->requested_boottime_ns = req->requested_boottime_ns;
+	snap->requester_uid = req->requester_uid;
+	ret = procsnap_record_files(snap);
+	if (ret) {
+		procsnap_snapshot_put(snap);
+		snap = ERR_PTR(ret);
+		goto out;
+	}
 	procsnap_record_thread(&snap->threads[0], current,
 			       PROCSNAP_THREAD_DUPLICATED);
 	for (i = 0; i < nr; i++) {

@@ -151,3 +151,46 @@ long procsnap_ioctl_threads(void __user *uarg)
 		return ret;
 	return procsnap_uarg_out(uarg, usize, &arg, sizeof(arg));
 }
+
+long procsnap_ioctl_files(void __user *uarg)
+{
+	struct procsnap_files_arg arg;
+	u32 usize;
+	int ret;
+
+	ret = procsnap_uarg_in(&arg, sizeof(arg), PROCSNAP_FILES_SIZE_VER0,
+			       uarg, &usize);
+	if (ret)
+		return ret;
+	if (arg.flags || arg.total || !reserved_zero(&arg))
+		return -EINVAL;
+	if (arg.nr_entries &&
+	    !entry_size_ok(arg.entry_size, PROCSNAP_FILE_INFO_SIZE_VER0))
+		return -EINVAL;
+	ret = procsnap_snapshot_files(arg.clone_pid,
+				      u64_to_user_ptr(arg.entries),
+				      arg.entry_size, &arg.nr_entries,
+				      &arg.total);
+	if (ret)
+		return ret;
+	return procsnap_uarg_out(uarg, usize, &arg, sizeof(arg));
+}
+
+long procsnap_ioctl_xstate(void __user *uarg)
+{
+	struct procsnap_xstate_arg arg;
+	u32 usize;
+	int ret;
+
+	ret = procsnap_uarg_in(&arg, sizeof(arg), PROCSNAP_XSTATE_SIZE_VER0,
+			       uarg, &usize);
+	if (ret)
+		return ret;
+	if (arg.flags || arg.reserved0 || !reserved_zero(&arg))
+		return -EINVAL;
+	ret = procsnap_snapshot_xstate(arg.clone_pid, arg.tid,
+				       u64_to_user_ptr(arg.buf), &arg.buf_size);
+	if (ret)
+		return ret;
+	return procsnap_uarg_out(uarg, usize, &arg, sizeof(arg));
+}

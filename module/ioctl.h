@@ -10,5 +10,7 @@ long procsnap_ioctl_state(void __user *uarg, bool wait);
 long procsnap_ioctl_list(void __user *uarg);
 long procsnap_ioctl_delete(void __user *uarg);
 long procsnap_ioctl_threads(void __user *uarg);
+long procsnap_ioctl_files(void __user *uarg);
+long procsnap_ioctl_xstate(void __user *uarg);
 
 #endif /* _PROCSNAP_IOCTL_H */

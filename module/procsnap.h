@@ -19,6 +19,7 @@
 #include <linux/spinlock.h>
 #include <linux/task_work.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <asm/user.h>
 
@@ -49,6 +50,17 @@ struct procsnap_thread_rec {
 	u32 xstate_size;
 };
 
+/* One open file descriptor of the target, as it was at the copy. */
+struct procsnap_file_rec {
+	int fd;
+	u32 flags;
+	u64 pos;
+	u64 ino;
+	u32 dev;
+	u32 mode;
+	char *path;			/* kmalloc'd */
+};
+
 struct procsnap_snapshot {
 	struct list_head node;		/* procsnap_snapshots */
 	struct kref ref;
@@ -65,8 +77,13 @@ struct procsnap_snapshot {
 	u64 created_boottime_ns;
 	u64 pause_ns;
 	u64 quiesce_ns;
+	u64 requested_realtime_ns;
+	u64 requested_boottime_ns;
+	kuid_t requester_uid;
 	unsigned int nr_threads;
 	struct procsnap_thread_rec *threads;
+	unsigned int nr_files;
+	struct procsnap_file_rec *files;
 	struct completion reparented;	/* target side -> clone: go on */
 	struct completion detached;	/* clone -> target side: left us */
 	struct completion gone;		/* clone is about to exit */
@@ -105,6 +122,9 @@ struct procsnap_request {
 	struct task_struct *duplicator;	/* thread that runs the copy */
 	struct list_head works;
 	struct procsnap_snapshot *snap;	/* DONE: reference held */
+	u64 requested_realtime_ns;
+	u64 requested_boottime_ns;
+	kuid_t requester_uid;
 	u64 entered_ns;			/* duplicator entered its callback */
 	unsigned int restarts;
 	wait_queue_head_t wq;		/* state changes and parking */
@@ -132,7 +152,19 @@ void procsnap_record_thread(struct procsnap_thread_rec *rec,
 			    struct task_struct *t, u32 flags);
 void procsnap_free_rec(struct procsnap_thread_rec *rec);
 
+/* files.c */
+int procsnap_record_files(struct procsnap_snapshot *snap);
+void procsnap_free_files(struct procsnap_snapshot *snap);
+int procsnap_snapshot_files(pid_t nr, void __user *entries, u32 entry_size,
+			    u32 *nr_entries, u32 *total);
+
 /* snapshot.c */
+struct procsnap_snapshot *procsnap_snapshot_get_by_pid(pid_t nr);
+bool procsnap_may_access(struct procsnap_snapshot *snap, unsigned int mode);
+int procsnap_put_entry(void __user *entries, u32 index, u32 entry_size,
+		       const void *entry, size_t size);
+int procsnap_snapshot_xstate(pid_t nr, pid_t tid, void __user *buf,
+			     u32 *buf_size);
 struct procsnap_snapshot *procsnap_snapshot_alloc(struct task_struct *target,
 						  unsigned int nr_threads);
 pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap);

@@ -17,12 +17,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/pid.h>
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include <procsnap.h>
 
@@ -368,6 +370,9 @@ static struct procsnap_request *request_alloc(struct task_struct *leader,
 	if (flags & PROCSNAP_REQUEST_OWNED)
 		req->owner = file;
 	req->state = PROCSNAP_STATE_REQUESTED;
+	req->requested_realtime_ns = ktime_get_real_ns();
+	req->requested_boottime_ns = ktime_get_boottime_ns();
+	req->requester_uid = current_uid();
 	INIT_LIST_HEAD(&req->works);
 	init_waitqueue_head(&req->wq);
 	atomic_inc(&procsnap_nr_requests);

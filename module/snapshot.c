@@ -24,6 +24,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/cred.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -73,6 +74,7 @@ static void snapshot_release(struct kref *kref)
 	for (i = 0; i < snap->nr_threads; i++)
 		procsnap_free_rec(&snap->threads[i]);
 	kfree(snap->threads);
+	procsnap_free_files(snap);
 	put_pid(snap->clone_pid);
 	put_pid(snap->target_pid);
 	if (snap->clone)
@@ -268,7 +270,7 @@ void procsnap_snapshot_delete(struct procsnap_snapshot *snap)
 }
 
 /* A reference to the listed snapshot whose clone is pid @nr, if any. */
-static struct procsnap_snapshot *snapshot_get_by_pid(pid_t nr)
+struct procsnap_snapshot *procsnap_snapshot_get_by_pid(pid_t nr)
 {
 	struct procsnap_snapshot *snap, *found = NULL;
 	struct pid *pid;
@@ -291,7 +293,7 @@ static struct procsnap_snapshot *snapshot_get_by_pid(pid_t nr)
 	return found;
 }
 
-static bool may_access(struct procsnap_snapshot *snap, unsigned int mode)
+bool procsnap_may_access(struct procsnap_snapshot *snap, unsigned int mode)
 {
 	return procsnap_syms.ptrace_may_access(snap->clone, mode);
 }
@@ -302,10 +304,10 @@ int procsnap_snapshot_delete_pid(pid_t nr, unsigned int *deleted)
 	int ret = 0;
 
 	*deleted = 0;
-	snap = snapshot_get_by_pid(nr);
+	snap = procsnap_snapshot_get_by_pid(nr);
 	if (!snap)
 		return -ENOENT;
-	if (may_access(snap, PTRACE_MODE_ATTACH_REALCREDS)) {
+	if (procsnap_may_access(snap, PTRACE_MODE_ATTACH_REALCREDS)) {
 		procsnap_snapshot_delete(snap);
 		*deleted = 1;
 	} else {
@@ -358,7 +360,7 @@ static bool deletable_by_caller(struct procsnap_snapshot *snap,
 				const void *unused)
 {
 	return pid_vnr(snap->clone_pid) &&
-	       may_access(snap, PTRACE_MODE_ATTACH_REALCREDS);
+	       procsnap_may_access(snap, PTRACE_MODE_ATTACH_REALCREDS);
 }
 
 int procsnap_snapshot_delete_all(unsigned int *deleted)
@@ -430,6 +432,11 @@ static void fill_info(struct procsnap_snapshot *snap,
 	info->created_boottime_ns = snap->created_boottime_ns;
 	info->pause_ns = snap->pause_ns;
 	info->quiesce_ns = snap->quiesce_ns;
+	info->requested_realtime_ns = snap->requested_realtime_ns;
+	info->requested_boottime_ns = snap->requested_boottime_ns;
+	info->requester_uid = from_kuid_munged(current_user_ns(),
+					       snap->requester_uid);
+	info->nr_files = snap->nr_files;
 	mm = get_task_mm(snap->clone);
 	if (mm) {
 		info->resident_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
@@ -439,8 +446,8 @@ static void fill_info(struct procsnap_snapshot *snap,
 }
 
 /* Copy one entry to a caller whose entries are @entry_size bytes. */
-static int put_entry(void __user *entries, u32 index, u32 entry_size,
-		     const void *entry, size_t size)
+int procsnap_put_entry(void __user *entries, u32 index, u32 entry_size,
+		       const void *entry, size_t size)
 {
 	void __user *dst = entries + (size_t)index * entry_size;
 
@@ -465,14 +472,14 @@ int procsnap_snapshot_list(void __user *entries, u32 entry_size,
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		if (ret || !pid_vnr(all[i]->clone_pid) ||
-		    !may_access(all[i], PTRACE_MODE_READ_REALCREDS))
+		    !procsnap_may_access(all[i], PTRACE_MODE_READ_REALCREDS))
 			continue;
 		seen++;
 		if (written == room)
 			continue;
 		fill_info(all[i], &info);
-		ret = put_entry(entries, written, entry_size, &info,
-				sizeof(info));
+		ret = procsnap_put_entry(entries, written, entry_size, &info,
+					 sizeof(info));
 		if (!ret)
 			written++;
 	}
@@ -493,10 +500,10 @@ int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
 	u32 room = *nr_entries, i;
 	int ret = 0;
 
-	snap = snapshot_get_by_pid(nr);
+	snap = procsnap_snapshot_get_by_pid(nr);
 	if (!snap)
 		return -ENOENT;
-	if (!may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
+	if (!procsnap_may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
 		ret = -EPERM;
 		goto out;
 	}
@@ -509,10 +516,45 @@ int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
 		if (rec->have_regs)
 			memcpy(info.regs, &rec->regs, sizeof(info.regs));
 		info.xstate_size = rec->xstate_size;
-		ret = put_entry(entries, i, entry_size, &info, sizeof(info));
+		ret = procsnap_put_entry(entries, i, entry_size, &info,
+					 sizeof(info));
 	}
 	*nr_entries = ret ? 0 : i;
 	*total = snap->nr_threads;
+out:
+	procsnap_snapshot_put(snap);
+	return ret;
+}
+
+int procsnap_snapshot_xstate(pid_t nr, pid_t tid, void __user *buf,
+			     u32 *buf_size)
+{
+	struct procsnap_snapshot *snap;
+	struct procsnap_thread_rec *rec = NULL;
+	unsigned int i;
+	int ret = 0;
+
+	snap = procsnap_snapshot_get_by_pid(nr);
+	if (!snap)
+		return -ENOENT;
+	if (!procsnap_may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
+		ret = -EPERM;
+		goto out;
+	}
+	for (i = 0; i < snap->nr_threads && !rec; i++)
+		if (tid > 0 && pid_vnr(snap->threads[i].tid) == tid)
+			rec = &snap->threads[i];
+	if (!rec) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (!rec->xstate) {
+		ret = -ENODATA;
+		goto out;
+	}
+	if (copy_to_user(buf, rec->xstate, min(*buf_size, rec->xstate_size)))
+		ret = -EFAULT;
+	*buf_size = rec->xstate_size;
 out:
 	procsnap_snapshot_put(snap);
 	return ret;

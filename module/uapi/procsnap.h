@@ -63,7 +63,13 @@ struct procsnap_version {
 
 /* REQUEST, CANCEL, STATE, WAIT, LIST, DELETE and THREADS are implemented. */
 #define PROCSNAP_FEAT_SNAPSHOT		_BITULL(0)
-#define PROCSNAP_FEAT_ALL		PROCSNAP_FEAT_SNAPSHOT
+/*
+ * FILES and XSTATE are implemented, and LIST fills in the request times,
+ * the requester and the number of files.
+ */
+#define PROCSNAP_FEAT_EVIDENCE		_BITULL(1)
+#define PROCSNAP_FEAT_ALL \
+	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE)
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -182,6 +188,12 @@ struct procsnap_state_arg {
  * @resident_bytes:	memory the snapshot maps (shared copy-on-write with
  *			the target until one of them writes)
  * @pagetable_bytes:	page-table memory the snapshot itself costs
+ * @requested_realtime_ns: when the request was made, CLOCK_REALTIME
+ *			(PROCSNAP_FEAT_EVIDENCE; else 0)
+ * @requested_boottime_ns: the same, CLOCK_BOOTTIME
+ * @requester_uid:	real uid of the requester, in the caller's user
+ *			namespace (overflow uid when not mapped)
+ * @nr_files:		file descriptors the target had open (FILES)
  * @reserved:		zero
  */
 struct procsnap_snapshot_info {
@@ -196,7 +208,11 @@ struct procsnap_snapshot_info {
 	__u64 quiesce_ns;
 	__u64 resident_bytes;
 	__u64 pagetable_bytes;
-	__u64 reserved[4];
+	__u64 requested_realtime_ns;
+	__u64 requested_boottime_ns;
+	__u32 requester_uid;
+	__u32 nr_files;
+	__u64 reserved[1];
 };
 
 #define PROCSNAP_SNAPSHOT_INFO_SIZE_VER0	112
@@ -313,6 +329,91 @@ struct procsnap_threads_arg {
 
 #define PROCSNAP_THREADS_SIZE_VER0	64
 
+#define PROCSNAP_FILE_PATH_LEN	512
+
+/**
+ * struct procsnap_file_info - one open file descriptor of the target at
+ *	duplication (the snapshot itself holds none)
+ * @fd:		descriptor number
+ * @flags:	the open file's status flags (O_*, as fcntl(F_GETFL))
+ * @pos:	file position
+ * @ino:	inode number
+ * @dev:	device of the inode, encoded as in struct stat's st_dev
+ * @mode:	inode mode (file type and permissions)
+ * @path_len:	length of the whole path; @path holds at most
+ *		PROCSNAP_FILE_PATH_LEN - 1 bytes of it, NUL-terminated
+ * @reserved0:	zero
+ * @path:	as /proc/PID/fd/N shows it ("socket:[1234]", "/x (deleted)")
+ * @reserved:	zero
+ */
+struct procsnap_file_info {
+	__s32 fd;
+	__u32 flags;
+	__u64 pos;
+	__u64 ino;
+	__u32 dev;
+	__u32 mode;
+	__u32 path_len;
+	__u32 reserved0;
+	char path[PROCSNAP_FILE_PATH_LEN];
+	__u64 reserved[2];
+};
+
+#define PROCSNAP_FILE_INFO_SIZE_VER0	568
+
+/**
+ * struct procsnap_files_arg - FILES argument
+ * @size:	in: sizeof(struct procsnap_files_arg)
+ * @flags:	in: must be 0
+ * @clone_pid:	in: the snapshot
+ * @entry_size:	in: sizeof(struct procsnap_file_info) of the caller
+ * @entries:	in: user pointer to an array of entries
+ * @nr_entries:	in: room in @entries; out: entries written
+ * @total:	out: descriptors recorded
+ * @reserved:	must be 0
+ *
+ * As THREADS: @entries 0 with @nr_entries 0 asks for @total only.
+ */
+struct procsnap_files_arg {
+	__u32 size;
+	__u32 flags;
+	__s32 clone_pid;
+	__u32 entry_size;
+	__u64 entries;
+	__u32 nr_entries;
+	__u32 total;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_FILES_SIZE_VER0	64
+
+/**
+ * struct procsnap_xstate_arg - XSTATE argument
+ * @size:	in: sizeof(struct procsnap_xstate_arg)
+ * @flags:	in: must be 0
+ * @clone_pid:	in: the snapshot
+ * @tid:	in: one of its threads (caller's namespace)
+ * @buf:	in: user pointer receiving the thread's FPU/XSTATE at
+ *		duplication, in the layout of an NT_X86_XSTATE note
+ * @buf_size:	in: room in @buf; out: bytes recorded (copied: the smaller)
+ * @reserved0:	must be 0
+ * @reserved:	must be 0
+ *
+ * ENOENT: no such snapshot or thread; ENODATA: nothing was recorded.
+ */
+struct procsnap_xstate_arg {
+	__u32 size;
+	__u32 flags;
+	__s32 clone_pid;
+	__s32 tid;
+	__u64 buf;
+	__u32 buf_size;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_XSTATE_SIZE_VER0	64
+
 #define PROCSNAP_IOW(nr, ver0_size) \
 	_IOC(_IOC_WRITE, PROCSNAP_IOC_MAGIC, (nr), (ver0_size))
 
@@ -330,5 +431,9 @@ struct procsnap_threads_arg {
 	PROCSNAP_IOWR(0x06, PROCSNAP_DELETE_SIZE_VER0)
 #define PROCSNAP_IOC_THREADS \
 	PROCSNAP_IOWR(0x07, PROCSNAP_THREADS_SIZE_VER0)
+#define PROCSNAP_IOC_FILES \
+	PROCSNAP_IOWR(0x08, PROCSNAP_FILES_SIZE_VER0)
+#define PROCSNAP_IOC_XSTATE \
+	PROCSNAP_IOWR(0x09, PROCSNAP_XSTATE_SIZE_VER0)
 
 #endif /* _UAPI_PROCSNAP_H */

@@ -59,7 +59,9 @@ START_TEST(test_constants)
 	ck_assert_str_eq(PROCSNAP_DEVICE_NAME, "procsnap");
 	ck_assert_int_eq(PROCSNAP_ABI_VERSION, 1);
 	ck_assert_uint_eq(PROCSNAP_FEAT_SNAPSHOT, 1);
-	ck_assert_uint_eq(PROCSNAP_FEAT_ALL, PROCSNAP_FEAT_SNAPSHOT);
+	ck_assert_uint_eq(PROCSNAP_FEAT_EVIDENCE, 2);
+	ck_assert_uint_eq(PROCSNAP_FEAT_ALL,
+			  PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE);
 }
 END_TEST
 
@@ -141,7 +143,12 @@ START_TEST(test_snapshot_info_layout)
 	ASSERT_FIELD(T, quiesce_ns, 56, 8);
 	ASSERT_FIELD(T, resident_bytes, 64, 8);
 	ASSERT_FIELD(T, pagetable_bytes, 72, 8);
-	ASSERT_FIELD(T, reserved, 80, 32);
+	/* Were reserved up to 0.2.0: output only, so old callers see 0. */
+	ASSERT_FIELD(T, requested_realtime_ns, 80, 8);
+	ASSERT_FIELD(T, requested_boottime_ns, 88, 8);
+	ASSERT_FIELD(T, requester_uid, 96, 4);
+	ASSERT_FIELD(T, nr_files, 100, 4);
+	ASSERT_FIELD(T, reserved, 104, 8);
 }
 END_TEST
 
@@ -219,6 +226,56 @@ START_TEST(test_threads_layout)
 }
 END_TEST
 
+START_TEST(test_file_info_layout)
+{
+	typedef struct procsnap_file_info T;
+
+	ASSERT_SIZE(T, PROCSNAP_FILE_INFO_SIZE_VER0);
+	ASSERT_FIELD(T, fd, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, pos, 8, 8);
+	ASSERT_FIELD(T, ino, 16, 8);
+	ASSERT_FIELD(T, dev, 24, 4);
+	ASSERT_FIELD(T, mode, 28, 4);
+	ASSERT_FIELD(T, path_len, 32, 4);
+	ASSERT_FIELD(T, reserved0, 36, 4);
+	ASSERT_FIELD(T, path, 40, PROCSNAP_FILE_PATH_LEN);
+	ASSERT_FIELD(T, reserved, 552, 16);
+}
+END_TEST
+
+START_TEST(test_files_layout)
+{
+	typedef struct procsnap_files_arg T;
+
+	ASSERT_SIZE(T, PROCSNAP_FILES_SIZE_VER0);
+	ASSERT_FIELD(T, size, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, clone_pid, 8, 4);
+	ASSERT_FIELD(T, entry_size, 12, 4);
+	ASSERT_FIELD(T, entries, 16, 8);
+	ASSERT_FIELD(T, nr_entries, 24, 4);
+	ASSERT_FIELD(T, total, 28, 4);
+	ASSERT_FIELD(T, reserved, 32, 32);
+}
+END_TEST
+
+START_TEST(test_xstate_layout)
+{
+	typedef struct procsnap_xstate_arg T;
+
+	ASSERT_SIZE(T, PROCSNAP_XSTATE_SIZE_VER0);
+	ASSERT_FIELD(T, size, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, clone_pid, 8, 4);
+	ASSERT_FIELD(T, tid, 12, 4);
+	ASSERT_FIELD(T, buf, 16, 8);
+	ASSERT_FIELD(T, buf_size, 24, 4);
+	ASSERT_FIELD(T, reserved0, 28, 4);
+	ASSERT_FIELD(T, reserved, 32, 32);
+}
+END_TEST
+
 /* See test_version_ioctl_number: the encoded size is frozen at VER0. */
 START_TEST(test_snapshot_ioctl_numbers)
 {
@@ -240,6 +297,10 @@ START_TEST(test_snapshot_ioctl_numbers)
 		  PROCSNAP_DELETE_SIZE_VER0 },
 		{ PROCSNAP_IOC_THREADS, 7, _IOC_READ | _IOC_WRITE,
 		  PROCSNAP_THREADS_SIZE_VER0 },
+		{ PROCSNAP_IOC_FILES, 8, _IOC_READ | _IOC_WRITE,
+		  PROCSNAP_FILES_SIZE_VER0 },
+		{ PROCSNAP_IOC_XSTATE, 9, _IOC_READ | _IOC_WRITE,
+		  PROCSNAP_XSTATE_SIZE_VER0 },
 	};
 	size_t i, j;
 
@@ -279,6 +340,9 @@ Suite *abi_suite(void)
 	tcase_add_test(tc, test_thread_regs_are_user_regs);
 #endif
 	tcase_add_test(tc, test_threads_layout);
+	tcase_add_test(tc, test_file_info_layout);
+	tcase_add_test(tc, test_files_layout);
+	tcase_add_test(tc, test_xstate_layout);
 	tcase_add_test(tc, test_snapshot_ioctl_numbers);
 	suite_add_tcase(s, tc);
 	return s;

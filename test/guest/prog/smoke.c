@@ -87,6 +87,42 @@ int main(void)
 	      "THREADS: tid %d rip 0x%llx xstate %u", ti[0].tid,
 	      (unsigned long long)ti[0].regs[16], ti[0].xstate_size);
 
+	{
+		struct procsnap_files_arg fa = { .size = sizeof(fa) };
+		static struct procsnap_file_info fi[16];
+		struct procsnap_xstate_arg xa = { .size = sizeof(xa) };
+		static unsigned char xs[16384];
+		int found = -1;
+		unsigned int i;
+
+		fa.clone_pid = st.clone_pid;
+		fa.entries = (uintptr_t)fi;
+		fa.entry_size = sizeof(fi[0]);
+		fa.nr_entries = 16;
+		rc = ioctl(fd, PROCSNAP_IOC_FILES, &fa);
+		for (i = 0; rc == 0 && i < fa.nr_entries; i++)
+			if (!strcmp(fi[i].path, PROCSNAP_DEVICE_PATH))
+				found = fi[i].fd;
+		CHECK(rc == 0 && fa.total >= 3 && found == fd &&
+		      fa.total == info[0].nr_files,
+		      "FILES: %u descriptors, /dev/procsnap as fd %d",
+		      fa.total, found);
+		CHECK(info[0].requested_realtime_ns &&
+		      info[0].requested_realtime_ns <=
+		      info[0].created_realtime_ns && info[0].requester_uid == 0,
+		      "LIST: request time and requester recorded");
+
+		xa.clone_pid = st.clone_pid;
+		xa.tid = child;
+		xa.buf = (uintptr_t)xs;
+		xa.buf_size = sizeof(xs);
+		rc = ioctl(fd, PROCSNAP_IOC_XSTATE, &xa);
+		CHECK(rc == 0 && xa.buf_size == ti[0].xstate_size &&
+		      xa.buf_size >= 512,
+		      "XSTATE: %u bytes (%s)", xa.buf_size,
+		      rc ? strerror(errno) : "ok");
+	}
+
 	snprintf(path, sizeof(path), "/proc/%d/mem", st.clone_pid);
 	memfd = open(path, O_RDONLY);
 	rc = memfd >= 0 ? (int)pread(memfd, &seen, sizeof(seen),
