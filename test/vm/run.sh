@@ -149,7 +149,13 @@ initrd=$work/initrd.gz
 
 # --- boot -----------------------------------------------------------------
 say "booting $rel under QEMU TCG (tests: $tests)"
-rm -f "$out/result.txt" "$out/dmesg.txt"
+# Host checks must only ever see what this run left; a directory the user
+# named is never emptied, only our own files in it go.
+if [ "$out" = "$work/out" ]; then
+	find "$out" -mindepth 1 -delete
+else
+	rm -f "$out/result.txt" "$out/dmesg.txt"
+fi
 start=$(date +%s)
 set +e
 timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 \
@@ -204,6 +210,25 @@ else
 	echo "FAIL: files come back through the 9p share"
 	fail=$((fail + 1))
 fi
+
+# Checks that need the host's tools (gdb, GNU tar) look at what the guest
+# left in the share: test/host/NAME.sh OUTDIR WORKDIR, same PASS/FAIL lines.
+for t in $tests; do
+	hostcheck=$top/test/host/$t.sh
+	[ -x "$hostcheck" ] || continue
+	"$hostcheck" "$out" "$work" >"$work/host-$t.log" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL|SKIP):' "$work/host-$t.log" || true
+	p=$(grep -c '^PASS:' "$work/host-$t.log")
+	f=$(grep -c '^FAIL:' "$work/host-$t.log")
+	s=$(grep -c '^SKIP:' "$work/host-$t.log")
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "FAIL: host checks of $t: exited $rc"
+		sed 's/^/    /' "$work/host-$t.log" | tail -n 20
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+done
 
 echo "vm-$flavour: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
