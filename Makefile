@@ -55,14 +55,20 @@ dkms-install:
 	install -d $(DESTDIR)$(DKMSDIR)/procsnap-$(VERSION)
 	cp -a $(DKMS_FILES) $(DESTDIR)$(DKMSDIR)/procsnap-$(VERSION)/
 
-# Static test programs for the VM (no loader needed in the guest).
-GUEST_PROGS := $(patsubst test/guest/prog/%.c,build/guest-progs/%,$(wildcard test/guest/prog/*.c))
-guest-progs: $(GUEST_PROGS)
-build/guest-progs/%: test/guest/prog/%.c module/uapi/procsnap.h lib/libprocsnap.a
+# Static test and benchmark programs for the VM (no loader needed there).
+define guest_prog_cc
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -static -pthread \
 		-Imodule/uapi -Ilib -o $@ $< lib/libprocsnap.a
+endef
+GUEST_PROGS := $(patsubst test/guest/prog/%.c,build/guest-progs/%,$(wildcard test/guest/prog/*.c)) \
+	$(patsubst bench/prog/%.c,build/guest-progs/%,$(wildcard bench/prog/*.c))
+guest-progs: $(GUEST_PROGS)
+build/guest-progs/%: bench/prog/%.c module/uapi/procsnap.h lib/libprocsnap.a
+	$(guest_prog_cc)
+build/guest-progs/%: test/guest/prog/%.c module/uapi/procsnap.h lib/libprocsnap.a
+	$(guest_prog_cc)
 
 check:
 	test/check.sh

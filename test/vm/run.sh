@@ -6,7 +6,13 @@
 # module is built against the matching linux-headers package.
 #
 # usage: test/vm/run.sh [--rt] [--tests "00-module 10-x"] [--warn-module]
-#                       [--out DIR] [--timeout SECS] [--show]
+#                       [--out DIR] [--timeout SECS] [--show] [--mem MB]
+#                       [--with-bins "cyclictest gdb"] [--work DIR]
+#                       [--test-timeout SECS]
+#
+# --with-bins copies host programs (by name on PATH, or path) with their
+# shared libraries into the guest; --work puts the build and logs elsewhere
+# than build/vm/RELEASE, so that runs can go in parallel.
 #
 # Exit status: 0 every test passed and the kernel log is clean; 1 a test
 # failed or the kernel log shows a bug; 2 the VM did not finish (timeout,
@@ -24,6 +30,9 @@ timeout=900
 out=""
 show=0
 test_timeout=600
+mem=2048
+with_bins=""
+work=""
 
 usage() {
 	sed -n 's/^# usage: //p; s/^#  \{20,\}/ /p' "$0" >&2
@@ -39,6 +48,10 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--show) show=1 ;;
+	--mem) mem=$2; shift ;;
+	--with-bins) with_bins=$2; shift ;;
+	--work) work=$2; shift ;;
+	--test-timeout) test_timeout=$2; shift ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -53,7 +66,7 @@ if [ ! -d "$kdir" ]; then
 fi
 variant=$rel
 [ "$warn_module" = 1 ] && variant=$rel-warn
-work=$top/build/vm/$variant
+[ -n "$work" ] || work=$top/build/vm/$variant
 [ -n "$out" ] || out=$work/out
 log=$work/console.log
 mkdir -p "$work" "$out"
@@ -99,6 +112,10 @@ cp /bin/busybox "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 install -m 0755 "$top/test/vm/init" "$stage/init"
 cp "$top"/test/guest/*.sh "$stage/tests/"
+# Benchmarks run the same way (bench/guest/NAME.sh, --tests NAME).
+if ls "$top"/bench/guest/*.sh >/dev/null 2>&1; then
+	cp "$top"/bench/guest/*.sh "$stage/tests/"
+fi
 cp "$top"/udev/*.rules "$stage/etc/udev/rules.d/"
 cp "$top"/build/guest-progs/* "$stage/usr/bin/"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' \
@@ -121,16 +138,29 @@ while read -r ko; do
 done <"$work/9p-modules"
 depmod -b "$stage" "$rel"
 
-# snapctl with its shared libraries and their loader.
+# copy_libs PROGRAM: its shared libraries and their loader, at their paths.
+copy_libs() {
+	LD_LIBRARY_PATH=$top/lib ldd "$1" 2>/dev/null |
+		awk '/=> \// { print $3 } /^\t\// { print $1 }' |
+		while read -r so; do
+			case "$so" in "$top"/*) continue ;; esac
+			mkdir -p "$stage/$(dirname "$so")"
+			cp -L "$so" "$stage/$so"
+		done
+}
+
 install -m 0755 "$top/cli/snapctl" "$stage/usr/bin/snapctl"
 cp -a "$top"/lib/libprocsnap.so* "$stage/usr/lib/"
-LD_LIBRARY_PATH=$top/lib ldd "$top/cli/snapctl" |
-	awk '/=> \// { print $3 } /^\t\// { print $1 }' |
-	while read -r so; do
-		case "$so" in "$top"/*) continue ;; esac
-		mkdir -p "$stage/$(dirname "$so")"
-		cp -L "$so" "$stage/$so"
-	done
+copy_libs "$top/cli/snapctl"
+for bin in $with_bins; do
+	path=$(command -v "$bin" || true)
+	if [ -z "$path" ]; then
+		say "--with-bins: $bin not found on the host"
+		exit 2
+	fi
+	install -m 0755 "$path" "$stage/usr/bin/$(basename "$path")"
+	copy_libs "$path"
+done
 
 if [ -z "$tests" ]; then
 	tests=$(cd "$top/test/guest" && ls [0-9]*.sh | sed 's/\.sh$//' | xargs)
@@ -158,7 +188,7 @@ else
 fi
 start=$(date +%s)
 set +e
-timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 \
+timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem" \
 	-nographic -no-reboot \
 	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init" \
