@@ -49,6 +49,10 @@ for mode in busy sleep read idle; do
 	stop_target
 done
 
+# --- many threads: every one must be held and recorded ------------------------
+start_target many --threads 64 --mode sleep --size 1M &&
+	snap_and_check many "64 threads, workers sleeping" && stop_target
+
 # --- single-threaded, the main thread in the asm loop ---------------------------
 for mode in busy sleep; do
 	start_target "s$mode" --main "asm-$mode" || continue
