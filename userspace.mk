@@ -23,19 +23,32 @@ US_CLI_CFLAGS := $(US_CFLAGS) -pthread -DSNAPCTL_VERSION='"$(VERSION)"'
 US_CHECK_CFLAGS = $(shell pkg-config --cflags check)
 US_CHECK_LIBS = $(shell pkg-config --libs check)
 
-US_LIB_OBJS := lib/libprocsnap.o
+# Recursive too: pkg-config runs only when the library is built or linked.
+US_LIB_PKGS := libelf libcrypto libarchive
+US_LIB_DEP_CFLAGS = $(shell pkg-config --cflags $(US_LIB_PKGS))
+US_LIB_DEP_LIBS = $(shell pkg-config --libs $(US_LIB_PKGS))
+
+# core.c (the ELF core writer) is the only user of libelf; libcrypto is
+# for SHA-256 (hash.c), libarchive for the tar stream (sink.c).
+US_LIB_OBJS := lib/libprocsnap.o lib/maps.o lib/json.o lib/hash.o \
+	       lib/throttle.o lib/memread.o lib/sink.o lib/procfs.o \
+	       lib/manifest.o lib/collect.o lib/core.o
 US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
 	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
-	       cli/threads.o cli/delete.o
+	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o
 US_CLI_MAIN := cli/main.o
 US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 		test/unit/check_lib.c test/unit/check_cli.c \
 		test/unit/check_snapshot_cli.c test/unit/check_util.c \
-		test/unit/capture.c test/unit/fake_device.c
+		test/unit/check_collect.c test/unit/check_engine.c \
+		test/unit/check_collect_cli.c test/unit/capture.c \
+		test/unit/fake_device.c $(wildcard test/unit/check_core.c)
 US_TEST_HDRS := test/unit/check_procsnap.h
 
-US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h
-US_CLI_HDRS := $(US_LIB_HDRS) cli/snapctl.h cli/util.h cli/subcmd.h
+US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h lib/core.h \
+	       lib/internal.h
+US_CLI_HDRS := $(US_LIB_HDRS) cli/snapctl.h cli/util.h cli/subcmd.h \
+	       cli/collect.h cli/request.h
 
 US_LIB_FILES := lib/libprocsnap.a lib/$(LIBPROCSNAP_REAL) \
 		lib/$(LIBPROCSNAP_SONAME) lib/libprocsnap.so lib/libprocsnap.pc
@@ -46,7 +59,8 @@ US_MAN3_ALIASES := procsnap_open procsnap_close procsnap_fd \
 		   procsnap_request procsnap_cancel procsnap_state \
 		   procsnap_wait procsnap_snapshot procsnap_list \
 		   procsnap_delete procsnap_delete_all procsnap_threads \
-		   procsnap_state_name
+		   procsnap_state_name procsnap_files procsnap_xstate \
+		   procsnap_collect
 
 # kbuild-style "  CC      file" lines, unless V=1 made Q empty (commands
 # are echoed instead) or make -s asked for silence.
@@ -69,7 +83,8 @@ unit-check: test/unit/check_procsnap
 # The version is compiled in, so a new VERSION rebuilds what prints it.
 lib/%.o: lib/%.c $(US_LIB_HDRS) VERSION
 	$(call us_say,CC,$@)
-	$(Q)$(CC) $(US_LIB_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(US_LIB_CFLAGS) $(US_LIB_DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS) \
+		-c -o $@ $<
 
 cli/%.o: cli/%.c $(US_CLI_HDRS) VERSION
 	$(call us_say,CC,$@)
@@ -84,7 +99,7 @@ lib/$(LIBPROCSNAP_REAL): $(US_LIB_OBJS) lib/libprocsnap.sym
 	$(call us_say,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,$(LIBPROCSNAP_SONAME) \
 		-Wl,--version-script=lib/libprocsnap.sym -Wl,-z,defs \
-		$(CFLAGS) $(LDFLAGS) -o $@ $(US_LIB_OBJS)
+		$(CFLAGS) $(LDFLAGS) -o $@ $(US_LIB_OBJS) $(US_LIB_DEP_LIBS)
 
 lib/$(LIBPROCSNAP_SONAME): lib/$(LIBPROCSNAP_REAL)
 	$(call us_say,LN,$@)
@@ -121,9 +136,11 @@ test/unit/check_procsnap: $(US_TEST_SRCS) $(US_TEST_HDRS) $(US_CLI_HDRS) \
 		echo "userspace.mk: libcheck not found by pkg-config" >&2; \
 		exit 1; }
 	$(call us_say,CCLD,$@)
-	$(Q)$(CC) $(US_CLI_CFLAGS) -Icli $(US_CHECK_CFLAGS) $(CPPFLAGS) \
+	$(Q)$(CC) $(US_CLI_CFLAGS) -Icli $(US_CHECK_CFLAGS) \
+		$(US_LIB_DEP_CFLAGS) $(CPPFLAGS) \
 		$(CFLAGS) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ $(US_TEST_SRCS) \
-		$(US_CLI_OBJS) lib/libprocsnap.a $(US_CHECK_LIBS)
+		$(US_CLI_OBJS) lib/libprocsnap.a $(US_LIB_DEP_LIBS) \
+		$(US_CHECK_LIBS)
 
 install-lib: lib
 	$(call us_say,INSTALL,libprocsnap)

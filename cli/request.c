@@ -11,6 +11,7 @@
 
 #include <libprocsnap.h>
 
+#include "request.h"
 #include "snapctl.h"
 #include "subcmd.h"
 #include "util.h"
@@ -130,8 +131,8 @@ static void progress_stop(struct progress *p, pthread_t thread)
 	pthread_mutex_destroy(&p->lock);
 }
 
-static int wait_for_snapshot(struct procsnap_ctx *ctx, pid_t pid,
-			     uint64_t timeout_ns, struct procsnap_state_arg *st)
+int request_wait(struct procsnap_ctx *ctx, pid_t pid, uint64_t timeout_ns,
+		 struct procsnap_state_arg *st)
 {
 	struct progress progress;
 	pthread_t thread;
@@ -148,7 +149,7 @@ static int wait_for_snapshot(struct procsnap_ctx *ctx, pid_t pid,
 	return err;
 }
 
-static int report_request_failure(pid_t pid, int err)
+int request_report_failure(pid_t pid, int err)
 {
 	switch (-err) {
 	case ENOENT:
@@ -165,8 +166,8 @@ static int report_request_failure(pid_t pid, int err)
 	}
 }
 
-static int report_wait_failure(struct procsnap_ctx *ctx, pid_t pid, int err,
-			       const char *timeout)
+int request_report_wait_failure(struct procsnap_ctx *ctx, pid_t pid, int err,
+				const char *timeout)
 {
 	switch (-err) {
 	case ETIMEDOUT:
@@ -191,18 +192,12 @@ static int report_wait_failure(struct procsnap_ctx *ctx, pid_t pid, int err,
 	}
 }
 
-static int report_result(pid_t pid, const struct procsnap_state_arg *st,
-			 bool json)
+int request_check_result(pid_t pid, const struct procsnap_state_arg *st)
 {
 	const char *name;
 
 	switch (st->state) {
 	case PROCSNAP_STATE_DONE:
-		if (json)
-			printf("{\"target\":%d,\"clone\":%d,\"state\":\"done\"}\n",
-			       (int)pid, (int)st->clone_pid);
-		else
-			printf("%d\n", (int)st->clone_pid);
 		return EXIT_OK;
 	case PROCSNAP_STATE_FAILED:
 		if (st->error <= 0) {
@@ -223,6 +218,21 @@ static int report_result(pid_t pid, const struct procsnap_state_arg *st,
 			procsnap_state_name(st->state));
 		return EXIT_FAILED;
 	}
+}
+
+static int report_result(pid_t pid, const struct procsnap_state_arg *st,
+			 bool json)
+{
+	int status = request_check_result(pid, st);
+
+	if (status != EXIT_OK)
+		return status;
+	if (json)
+		printf("{\"target\":%d,\"clone\":%d,\"state\":\"done\"}\n",
+		       (int)pid, (int)st->clone_pid);
+	else
+		printf("%d\n", (int)st->clone_pid);
+	return EXIT_OK;
 }
 
 static void request_option(struct subcmd_args *args, int c,
@@ -273,12 +283,13 @@ static int request_run(struct procsnap_ctx *ctx,
 	/* Not PROCSNAP_REQUEST_OWNED: the snapshot outlives snapctl. */
 	err = procsnap_request(ctx, args->pid, o->flags);
 	if (err)
-		return report_request_failure(args->pid, err);
+		return request_report_failure(args->pid, err);
 	if (o->no_wait)
 		return EXIT_OK;
-	err = wait_for_snapshot(ctx, args->pid, o->timeout_ns, &st);
+	err = request_wait(ctx, args->pid, o->timeout_ns, &st);
 	if (err)
-		return report_wait_failure(ctx, args->pid, err, o->timeout);
+		return request_report_wait_failure(ctx, args->pid, err,
+						   o->timeout);
 	return report_result(args->pid, &st, args->json);
 }
 

@@ -30,6 +30,8 @@ int cancel_main(int argc, char *argv[]);
 int list_main(int argc, char *argv[]);
 int threads_main(int argc, char *argv[]);
 int delete_main(int argc, char *argv[]);
+int collect_main(int argc, char *argv[]);
+int snapshot_main(int argc, char *argv[]);
 int version_main(int argc, char *argv[]);
 int help_main(int argc, char *argv[]);
 

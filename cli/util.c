@@ -183,6 +183,44 @@ int parse_duration(const char *s, uint64_t *ns)
 	return -EINVAL;
 }
 
+int parse_rate(const char *s, uint64_t *bytes)
+{
+	uint64_t v = 0, unit = 1;
+	bool range = false;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		uint64_t digit = (uint64_t)(*s - '0');
+
+		if (v > (UINT64_MAX - digit) / 10)
+			range = true;
+		else
+			v = v * 10 + digit;
+	}
+	switch (*s) {
+	case '\0':
+		break;
+	case 'K': case 'k':
+		unit = 1ULL << 10;
+		break;
+	case 'M': case 'm':
+		unit = 1ULL << 20;
+		break;
+	case 'G': case 'g':
+		unit = 1ULL << 30;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*s && s[1])
+		return -EINVAL;
+	if (range || v > UINT64_MAX / unit)
+		return -ERANGE;
+	*bytes = v * unit;
+	return 0;
+}
+
 #if defined(__GLIBC__) && \
 	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
 #define HAVE_STRERRORNAME_NP 1

@@ -89,6 +89,13 @@ int take_pid_argument(int argc, char *argv[], const char *cmd,
  */
 int parse_duration(const char *s, uint64_t *ns);
 
+/*
+ * Parse a rate in bytes per second: a decimal integer with an optional
+ * suffix K, M or G (powers of 1024; lower case too), e.g. "50M".  "0" is 0
+ * (no limit).  Return: 0, -EINVAL or -ERANGE; *bytes is set only on 0.
+ */
+int parse_rate(const char *s, uint64_t *bytes);
+
 /* The symbolic name of errno value @err ("EAGAIN"), or NULL if unknown. */
 const char *errno_name(int err);
 

@@ -363,6 +363,72 @@ int procsnap_threads(struct procsnap_ctx *ctx, pid_t clone_pid,
 	return err;
 }
 
+static int fetch_files(struct procsnap_ctx *ctx, void *priv, void *buf,
+		       __u32 room, __u32 *written, __u32 *total)
+{
+	struct procsnap_files_arg arg;
+	int err;
+
+	ARG_INIT(arg, 0);
+	arg.clone_pid = *(const pid_t *)priv;
+	arg.entry_size = sizeof(struct procsnap_file_info);
+	arg.entries = (__u64)(uintptr_t)buf;
+	arg.nr_entries = room;
+	err = dev_ioctl(ctx, PROCSNAP_IOC_FILES, &arg);
+	if (err)
+		return err;
+	*written = arg.nr_entries;
+	*total = arg.total;
+	return 0;
+}
+
+PROCSNAP_EXPORT
+int procsnap_files(struct procsnap_ctx *ctx, pid_t clone_pid,
+		   struct procsnap_file_info **entries, size_t *count)
+{
+	void *buf;
+	size_t i;
+	int err;
+
+	if (clone_pid <= 0) {
+		if (entries)
+			*entries = NULL;
+		if (count)
+			*count = 0;
+		return fail(EINVAL);
+	}
+	err = fetch_array(ctx, entries ? &buf : NULL, count,
+			  sizeof(**entries), fetch_files, &clone_pid);
+	if (entries)
+		*entries = err ? NULL : buf;
+	/* Callers print these: never trust the other side with that. */
+	for (i = 0; !err && entries && i < *count; i++)
+		(*entries)[i].path[PROCSNAP_FILE_PATH_LEN - 1] = '\0';
+	return err;
+}
+
+PROCSNAP_EXPORT
+int procsnap_xstate(struct procsnap_ctx *ctx, pid_t clone_pid, pid_t tid,
+		    void *buf, size_t size, size_t *recorded)
+{
+	struct procsnap_xstate_arg arg;
+	int err;
+
+	if (!ctx || clone_pid <= 0 || tid <= 0 || (!buf && size))
+		return fail(EINVAL);
+	ARG_INIT(arg, 0);
+	arg.clone_pid = clone_pid;
+	arg.tid = tid;
+	arg.buf = (__u64)(uintptr_t)buf;
+	arg.buf_size = size > UINT32_MAX ? UINT32_MAX : (__u32)size;
+	err = dev_ioctl(ctx, PROCSNAP_IOC_XSTATE, &arg);
+	if (err)
+		return err;
+	if (recorded)
+		*recorded = arg.buf_size;
+	return 0;
+}
+
 static int delete_ioctl(struct procsnap_ctx *ctx, pid_t clone_pid,
 			__u32 flags, unsigned int *deleted)
 {

@@ -255,6 +255,134 @@ int procsnap_threads(struct procsnap_ctx *ctx, pid_t clone_pid,
  */
 const char *procsnap_state_name(unsigned int state);
 
+/*
+ * Evidence (LIBPROCSNAP_0.3; procsnap_files() and procsnap_xstate() need a
+ * module with PROCSNAP_FEAT_EVIDENCE, else they fail with -ENOTTY).
+ */
+
+/**
+ * procsnap_files() - the file descriptors the target had open
+ * @ctx:	context from procsnap_open()
+ * @clone_pid:	the snapshot's pid
+ * @entries:	receives a malloc()ed array for the caller to free(); NULL
+ *		when there are none
+ * @count:	receives the number of entries
+ *
+ * The snapshot itself holds no descriptor: these are the target's at the
+ * duplication, as the module recorded them.
+ *
+ * Return: 0; -ENOENT no such snapshot; or another negative errno (errno
+ * set); on failure *@entries is NULL and *@count 0.
+ */
+int procsnap_files(struct procsnap_ctx *ctx, pid_t clone_pid,
+		   struct procsnap_file_info **entries, size_t *count);
+
+/**
+ * procsnap_xstate() - the FPU/XSTATE of one thread at the duplication
+ * @ctx:	context from procsnap_open()
+ * @clone_pid:	the snapshot's pid
+ * @tid:	one of its threads (struct procsnap_thread_info's tid)
+ * @buf:	receives the state, in the layout of an NT_X86_XSTATE note
+ * @size:	room in @buf (the thread's xstate_size is enough)
+ * @recorded:	receives how many bytes were recorded (at most @size of
+ *		them are copied); may be NULL
+ *
+ * Return: 0; -ENOENT no such snapshot or thread; -ENODATA nothing was
+ * recorded; or another negative errno (errno set).
+ */
+int procsnap_xstate(struct procsnap_ctx *ctx, pid_t clone_pid, pid_t tid,
+		    void *buf, size_t size, size_t *recorded);
+
+/*
+ * Evidence collection: procsnap_collect() writes what doc/evidence-format.md
+ * and snapctl(8) ("EVIDENCE FORMAT") describe: index.txt (the snapshot's
+ * maps), segments/<start>-<end>.img (one sparse image per mapping), core
+ * (an ELF core for gdb) and manifest.json (metadata and SHA-256 hashes),
+ * into a directory or as a pax tar stream.
+ */
+
+/* Where collection stands, for a progress display. */
+struct procsnap_progress {
+	uint64_t bytes_done;	/* memory bytes read so far */
+	uint64_t bytes_total;	/* to read in all (known before reading) */
+	unsigned int segment;	/* index of the mapping being read */
+	unsigned int nr_segments;
+	const char *file;	/* the output file being written */
+};
+
+/*
+ * Called after every chunk read (a few MiB) and at the start of every
+ * mapping; a non-zero return ends procsnap_collect() with -ECANCELED.
+ */
+typedef int (*procsnap_progress_fn)(const struct procsnap_progress *p,
+				    void *data);
+
+#define PROCSNAP_COLLECT_PAPER		(1u << 0) /* index and images */
+#define PROCSNAP_COLLECT_CORE		(1u << 1) /* ELF core */
+#define PROCSNAP_COLLECT_NO_HASH	(1u << 2) /* no SHA-256 */
+#define PROCSNAP_COLLECT_FLAGS \
+	(PROCSNAP_COLLECT_PAPER | PROCSNAP_COLLECT_CORE | \
+	 PROCSNAP_COLLECT_NO_HASH)
+
+/* What procsnap_collect() did, if asked for (opts->stats). */
+struct procsnap_collect_stats {
+	size_t size;		/* in: sizeof(struct procsnap_collect_stats) */
+	unsigned int segments;	/* mappings */
+	unsigned int unreadable; /* of which unreadable */
+	uint64_t bytes_written;	/* memory bytes stored (the manifest's
+				 * segments' bytes_written, summed) */
+	uint64_t bytes_virtual;	/* size of all mappings */
+	uint64_t core_size;	/* size of the core file; 0 without one */
+};
+
+struct procsnap_collect_opts {
+	size_t size;		/* sizeof(struct procsnap_collect_opts) */
+	unsigned int flags;	/* PROCSNAP_COLLECT_*; no PAPER nor CORE
+				 * means both */
+	const char *dir;	/* output directory, or NULL for a tar
+				 * stream on fd */
+	int fd;			/* with dir NULL */
+	uint64_t rate;		/* bytes per second read; 0 unlimited */
+	procsnap_progress_fn progress;	/* may be NULL */
+	void *progress_data;
+	const char *tool_version;	/* for the manifest; may be NULL */
+	/* Since 0.3, past the contract's first layout: */
+	struct procsnap_collect_stats *stats;	/* out; may be NULL */
+};
+
+/* The size of the first layout, which ends with tool_version. */
+#define PROCSNAP_COLLECT_OPTS_SIZE_VER0 \
+	(offsetof(struct procsnap_collect_opts, tool_version) + \
+	 sizeof(const char *))
+
+/**
+ * procsnap_collect() - collect the evidence of a snapshot
+ * @ctx:	context from procsnap_open()
+ * @clone_pid:	the snapshot's pid (it must exist: see procsnap_snapshot())
+ * @opts:	what to write where; @opts->size from
+ *		PROCSNAP_COLLECT_OPTS_SIZE_VER0 to sizeof(*opts)
+ *
+ * Reads the snapshot's metadata from the module (LIST, THREADS, FILES,
+ * XSTATE) and its memory and attributes from /proc/CLONE (mem guided by
+ * pagemap, maps, auxv, status, cmdline, exe, ns, cgroup), so the caller
+ * needs the right to ptrace the snapshot.  @opts->dir is created with mode
+ * 0700 if missing, and must be empty if it exists (-ENOTEMPTY); files are
+ * created 0600.  With @opts->dir NULL a POSIX pax tar stream with the same
+ * names under "procsnap-CLONE/" is written to @opts->fd, which is not
+ * closed.  The target keeps running meanwhile; the reading is throttled to
+ * @opts->rate and uses a few MiB of memory whatever the target's size.
+ * manifest.json is written last.  A mapping that cannot be read is not a
+ * failure: the manifest records it.
+ *
+ * Return: 0; -ENOENT no such snapshot; -ENOTEMPTY the directory is not
+ * empty; -EACCES or -EPERM not allowed to read the snapshot; -ECANCELED
+ * the progress callback asked to stop; -EINVAL bad @opts; or another
+ * negative errno (errno set).  After a failure the output is incomplete
+ * (no manifest.json).
+ */
+int procsnap_collect(struct procsnap_ctx *ctx, pid_t clone_pid,
+		     const struct procsnap_collect_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,11 @@ int main(void)
 	srunner_add_suite(sr, cli_suite());
 	srunner_add_suite(sr, util_suite());
 	srunner_add_suite(sr, snapshot_cli_suite());
+	srunner_add_suite(sr, collect_suite());
+	srunner_add_suite(sr, engine_suite());
+	srunner_add_suite(sr, collect_cli_suite());
+	if (core_suite)
+		srunner_add_suite(sr, core_suite());
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -12,6 +12,11 @@ Suite *lib_suite(void);
 Suite *cli_suite(void);
 Suite *util_suite(void);
 Suite *snapshot_cli_suite(void);
+Suite *collect_suite(void);
+Suite *engine_suite(void);
+Suite *collect_cli_suite(void);
+/* check_core.c, if present (the ELF core writer's own tests). */
+Suite *core_suite(void) __attribute__((weak));
 
 #define ck_assert_contains(haystack, needle) \
 	ck_assert_msg(strstr(haystack, needle), \
@@ -64,12 +69,14 @@ void capture(int (*fn)(int, char *[]), const char *device,
  * sizes) and sets bad_arg on a violation.
  */
 #define FAKE_MAX 64
+#define FAKE_FILES_MAX 8
+#define FAKE_XSTATE_MAX 1024
 
 struct fake_device {
 	bool enabled;
 	/* Answers: errors as negative errno, 0 to succeed. */
 	int request_err, cancel_err, state_err, wait_err, list_err;
-	int delete_err, threads_err;
+	int delete_err, threads_err, version_err, files_err, xstate_err;
 	struct procsnap_state_arg state;	/* STATE and WAIT reply */
 	unsigned int nr_snaps;
 	unsigned int grow_once;		/* snapshots that appear after the
@@ -78,15 +85,22 @@ struct fake_device {
 	unsigned int nr_threads;
 	struct procsnap_thread_info threads[FAKE_MAX];
 	unsigned int deleted;		/* DELETE's answer */
+	struct procsnap_version version;	/* VERSION's answer */
+	unsigned int nr_files;
+	struct procsnap_file_info files[FAKE_FILES_MAX];
+	unsigned int xstate_size;	/* XSTATE: bytes recorded per thread */
+	unsigned char xstate[FAKE_XSTATE_MAX];
 	/* Records. */
 	bool bad_arg;
-	unsigned int calls[8];		/* by _IOC_NR of the command */
+	unsigned int calls[16];		/* by _IOC_NR of the command */
 	unsigned int total_calls;
 	struct procsnap_target_arg last_target;
 	struct procsnap_state_arg last_state;
 	struct procsnap_list_arg last_list;
 	struct procsnap_delete_arg last_delete;
 	struct procsnap_threads_arg last_threads;
+	struct procsnap_files_arg last_files;
+	struct procsnap_xstate_arg last_xstate;
 };
 
 /*

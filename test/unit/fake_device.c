@@ -172,6 +172,68 @@ static int do_delete(unsigned long request, struct procsnap_delete_arg *a)
 	return 0;
 }
 
+static int do_version(unsigned long request, struct procsnap_version *a)
+{
+	int ret = check_header(request, a, sizeof(*a),
+			       PROCSNAP_VERSION_SIZE_VER0, 0);
+
+	if (ret)
+		return ret;
+	if (fake.version_err)
+		return fake.version_err;
+	*a = fake.version;
+	a->size = sizeof(*a);
+	return 0;
+}
+
+static int do_files(unsigned long request, struct procsnap_files_arg *a)
+{
+	unsigned int n;
+	int ret = check_header(request, a, sizeof(*a),
+			       PROCSNAP_FILES_SIZE_VER0, 0);
+
+	if (ret)
+		return ret;
+	EXPECT(a->entry_size == sizeof(struct procsnap_file_info));
+	EXPECT(a->entries || !a->nr_entries);
+	EXPECT(!a->total);
+	EXPECT(all_zero(a->reserved, sizeof(a->reserved)));
+	fake.last_files = *a;
+	if (fake.files_err)
+		return fake.files_err;
+
+	n = a->nr_entries < fake.nr_files ? a->nr_entries : fake.nr_files;
+	if (n)
+		memcpy((void *)(uintptr_t)a->entries, fake.files,
+		       n * sizeof(fake.files[0]));
+	a->nr_entries = n;
+	a->total = fake.nr_files;
+	return 0;
+}
+
+static int do_xstate(unsigned long request, struct procsnap_xstate_arg *a)
+{
+	unsigned int n;
+	int ret = check_header(request, a, sizeof(*a),
+			       PROCSNAP_XSTATE_SIZE_VER0, 0);
+
+	if (ret)
+		return ret;
+	EXPECT(a->clone_pid > 0 && a->tid > 0);
+	EXPECT(a->buf || !a->buf_size);
+	EXPECT(!a->reserved0 && all_zero(a->reserved, sizeof(a->reserved)));
+	fake.last_xstate = *a;
+	if (fake.xstate_err)
+		return fake.xstate_err;
+	if (!fake.xstate_size)
+		return -ENODATA;
+	n = a->buf_size < fake.xstate_size ? a->buf_size : fake.xstate_size;
+	if (n)
+		memcpy((void *)(uintptr_t)a->buf, fake.xstate, n);
+	a->buf_size = fake.xstate_size;
+	return 0;
+}
+
 static int fake_ioctl(unsigned long request, void *arg)
 {
 	fake.total_calls++;
@@ -194,6 +256,12 @@ static int fake_ioctl(unsigned long request, void *arg)
 		return do_delete(request, arg);
 	case PROCSNAP_IOC_THREADS:
 		return do_threads(request, arg);
+	case PROCSNAP_IOC_VERSION:
+		return do_version(request, arg);
+	case PROCSNAP_IOC_FILES:
+		return do_files(request, arg);
+	case PROCSNAP_IOC_XSTATE:
+		return do_xstate(request, arg);
 	default:
 		return -ENOTTY;
 	}
