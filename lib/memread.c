@@ -7,6 +7,7 @@
  * Memory: one read buffer and one pagemap buffer, whatever the target.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,13 @@ int ps_runs_add(struct ps_runs *r, uint64_t start, uint64_t end,
 	return 0;
 }
 
+/* Private anonymous memory as the kernel names it in maps. */
+static bool is_anonymous(const char *path)
+{
+	return !path[0] || !strcmp(path, "[heap]") ||
+	       !strncmp(path, "[stack", 6) || !strncmp(path, "[anon:", 6);
+}
+
 enum ps_map_kind ps_map_kind(const struct ps_map *map, int *err)
 {
 	static const char *const special[] = {
@@ -104,7 +112,13 @@ enum ps_map_kind ps_map_kind(const struct ps_map *map, int *err)
 		*err = EACCES;
 		return PS_MAP_UNREADABLE;
 	}
-	if (map->perms[3] == 'p' && !map->inode)
+	/*
+	 * Only anonymous memory can be skipped where the clone has no page:
+	 * it reads as zeros there.  The vDSO has no inode either, but fork
+	 * does not copy its page-table entries, so its pages are absent from
+	 * the clone's pagemap while they hold code.
+	 */
+	if (map->perms[3] == 'p' && !map->inode && is_anonymous(map->path))
 		return PS_MAP_SPARSE;
 	return PS_MAP_WHOLE;
 }
