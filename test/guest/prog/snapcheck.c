@@ -3,14 +3,19 @@
  * snapcheck: checks a snapshot of a snaptarget from its memory (through
  * /proc/PID/mem) and its recorded registers (raw PROCSNAP_IOC_THREADS).
  *
- *   snapcheck consistent PID INFOFILE   the buffer follows snaptarget's
+ *   snapcheck consistent WHO INFOFILE   the buffer follows snaptarget's
  *                                       seq/pos model (one point in time)
- *   snapcheck hash PID ADDR SIZE        64-bit FNV-1a (by words) of a range
- *   snapcheck same PIDA PIDB            same maps, same bytes in every
+ *   snapcheck hash WHO ADDR SIZE        64-bit FNV-1a (by words) of a range
+ *   snapcheck same WHOA WHOB            same maps, same bytes in every
  *                                       readable mapping
  *   snapcheck threads CLONE INFOFILE    every thread's registers agree with
  *                                       the clone's memory; LIST's entry
- *   snapcheck stats PID INFOFILE        seq, pos and snaptarget's counters
+ *   snapcheck stats WHO INFOFILE        seq, pos and snaptarget's counters
+ *                                       (and snap_generation as gen=)
+ *
+ * WHO is a pid (memory read through /proc/PID/mem), an evidence directory
+ * of `snapctl collect` (index.txt and segments/START-END.img; with `same`,
+ * index.txt stands for the maps) or an ELF core file (its PT_LOADs).
  *
  * Checks print PASS:/FAIL: lines; exit status 1 on any failure, 2 when the
  * check could not run.  The buffer, header and counter layouts are
@@ -24,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,26 +147,148 @@ static int info_list(const char *key, uint64_t *out, int max)
 
 /* --- memory ----------------------------------------------------------- */
 
-static int open_mem(pid_t pid)
-{
-	char path[64];
-	int fd;
+/*
+ * Where memory is read from: a process (/proc/PID/mem), an evidence
+ * directory of `snapctl collect` (index.txt and segments/START-END.img) or
+ * an ELF core (its PT_LOADs).  The WHO argument of the checks picks one: a
+ * number is a pid, a directory an evidence directory, a file a core.
+ */
+enum { SRC_PID, SRC_DIR, SRC_CORE };
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		bail("%s: %s", path, strerror(errno));
-	return fd;
+struct seg {
+	uint64_t start, end;	/* addresses */
+	uint64_t off, filesz;	/* core: file offset and bytes in the file */
+	int fd;			/* dir: the image, opened on first use */
+	char name[48];		/* dir: "START-END" as in index.txt */
+};
+
+struct memsrc {
+	int kind;
+	int fd;			/* pid: mem; core: the core file */
+	char name[300];		/* for messages: "pid 12", "dir /x", "core /x" */
+	char path[256];
+	struct seg *segs;
+	int nsegs;
+};
+
+#define MAX_SRCS	8
+static struct memsrc srcs[MAX_SRCS];
+static int nsrcs;
+
+static int is_number(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
 }
 
-/* Read exactly @len bytes at @addr; 0 or -errno. */
-static int read_mem(int fd, uint64_t addr, void *dst, size_t len)
+static struct seg *add_seg(struct memsrc *m, uint64_t start, uint64_t end,
+			   uint64_t off, uint64_t filesz)
+{
+	if (!(m->nsegs & 63)) {
+		m->segs = realloc(m->segs, (size_t)(m->nsegs + 64) *
+				  sizeof(*m->segs));
+		if (!m->segs)
+			bail("out of memory");
+	}
+	m->segs[m->nsegs] = (struct seg){ start, end, off, filesz, -1, "" };
+	return &m->segs[m->nsegs++];
+}
+
+static void load_index(struct memsrc *m)
+{
+	char path[300], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/index.txt", m->path);
+	f = fopen(path, "r");
+	if (!f)
+		bail("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char a[24], b[24];
+
+		/* the image is named after the maps line's own digits */
+		if (sscanf(line, "%23[0-9a-f]-%23[0-9a-f]", a, b) == 2)
+			snprintf(add_seg(m, strtoull(a, NULL, 16),
+					 strtoull(b, NULL, 16), 0, 0)->name,
+				 sizeof(m->segs[0].name), "%s-%s", a, b);
+	}
+	fclose(f);
+}
+
+static void load_core(struct memsrc *m)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+
+	if (pread(m->fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_CORE ||
+	    eh.e_phentsize != sizeof(ph))
+		bail("%s: not an ELF64 core", m->path);
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		if (pread(m->fd, &ph, sizeof(ph),
+			  (off_t)(eh.e_phoff + i * sizeof(ph))) != sizeof(ph))
+			bail("%s: short program header %u", m->path, i);
+		if (ph.p_type == PT_LOAD)
+			add_seg(m, ph.p_vaddr, ph.p_vaddr + ph.p_memsz,
+				ph.p_offset, ph.p_filesz);
+	}
+}
+
+/* A handle on WHO's memory (see struct memsrc). */
+static int open_mem(const char *who)
+{
+	struct memsrc *m;
+	struct stat st;
+
+	if (nsrcs == MAX_SRCS)
+		bail("too many memory sources");
+	m = &srcs[nsrcs];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->path, sizeof(m->path), "%s", who);
+	if (is_number(who)) {
+		char path[64];
+
+		m->kind = SRC_PID;
+		snprintf(path, sizeof(path), "/proc/%s/mem", who);
+		m->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (m->fd < 0)
+			bail("%s: %s", path, strerror(errno));
+		snprintf(m->name, sizeof(m->name), "pid %s", who);
+	} else if (stat(who, &st)) {
+		bail("%s: %s", who, strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		m->kind = SRC_DIR;
+		m->fd = -1;
+		load_index(m);
+		snprintf(m->name, sizeof(m->name), "dir %s", who);
+	} else {
+		m->kind = SRC_CORE;
+		m->fd = open(who, O_RDONLY | O_CLOEXEC);
+		if (m->fd < 0)
+			bail("%s: %s", who, strerror(errno));
+		load_core(m);
+		snprintf(m->name, sizeof(m->name), "core %s", who);
+	}
+	return nsrcs++;
+}
+
+static const char *src_name(int h)
+{
+	return srcs[h].name;
+}
+
+static int pread_full(int fd, void *dst, size_t len, uint64_t off)
 {
 	size_t done = 0;
 
 	while (done < len) {
 		ssize_t r = pread(fd, (char *)dst + done, len - done,
-				  (off_t)(addr + done));
+				  (off_t)(off + done));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -172,12 +301,68 @@ static int read_mem(int fd, uint64_t addr, void *dst, size_t len)
 	return 0;
 }
 
-static void read_mem_or_bail(int fd, uint64_t addr, void *dst, size_t len)
+/* Read exactly @len bytes at @addr of source @h; 0 or -errno. */
+static int read_mem(int h, uint64_t addr, void *dst, size_t len)
 {
-	int rc = read_mem(fd, addr, dst, len);
+	struct memsrc *m = &srcs[h];
+	size_t done = 0;
+
+	if (m->kind == SRC_PID)
+		return pread_full(m->fd, dst, len, addr);
+	while (done < len) {
+		uint64_t a = addr + done;
+		struct seg *g = NULL;
+		size_t n;
+		int rc;
+
+		for (int i = 0; i < m->nsegs && !g; i++)
+			if (a >= m->segs[i].start && a < m->segs[i].end)
+				g = &m->segs[i];
+		if (!g)
+			return -EFAULT;
+		n = len - done;
+		if (n > g->end - a)
+			n = (size_t)(g->end - a);
+		if (m->kind == SRC_DIR) {
+			if (g->fd < 0) {
+				char path[400];
+
+				snprintf(path, sizeof(path),
+					 "%s/segments/%s.img", m->path,
+					 g->name);
+				g->fd = open(path, O_RDONLY | O_CLOEXEC);
+				if (g->fd < 0)
+					return -errno;
+			}
+			rc = pread_full(g->fd, (char *)dst + done, n,
+					a - g->start);
+		} else {
+			uint64_t in = a - g->start;
+			size_t nf = 0;
+
+			if (!g->filesz)
+				return -EIO;
+			if (in < g->filesz)
+				nf = n < g->filesz - in ? n :
+					(size_t)(g->filesz - in);
+			rc = pread_full(m->fd, (char *)dst + done, nf,
+					g->off + in);
+			memset((char *)dst + done + nf, 0, n - nf);
+		}
+		if (rc)
+			return rc;
+		done += n;
+	}
+	return 0;
+}
+
+static void read_mem_or_bail(int h, uint64_t addr, void *dst, size_t len)
+{
+	int rc = read_mem(h, addr, dst, len);
 
 	if (rc)
-		bail("reading %#" PRIx64 "+%zu: %s", addr, len, strerror(-rc));
+		bail("%s: reading %#" PRIx64 "+%zu: %s", src_name(h), addr,
+		     len, strerror(-rc));
 }
 
 /* --- consistent -------------------------------------------------------- */
@@ -223,7 +408,7 @@ static int page_between(const uint64_t *p, uint64_t i, uint64_t s)
 	return w == 4;
 }
 
-static int cmd_consistent(pid_t pid, const char *infofile)
+static int cmd_consistent(const char *who, const char *infofile)
 {
 	struct { uint64_t seq, pos; } h;
 	uint64_t buf, npages, bad = 0, first_bad = UINT64_MAX, at_pos = 0;
@@ -234,11 +419,11 @@ static int cmd_consistent(pid_t pid, const char *infofile)
 	load_info(infofile);
 	buf = info_u64("buf");
 	npages = info_u64("pages");
-	fd = open_mem(pid);
+	fd = open_mem(who);
 	read_mem_or_bail(fd, info_u64("hdr"), &h, sizeof(h));
 	if (h.pos > npages || !h.seq) {
-		fail("consistent: pid %d: header seq=%" PRIu64 " pos=%" PRIu64
-		     " impossible for %" PRIu64 " pages", pid, h.seq, h.pos,
+		fail("consistent: %s: header seq=%" PRIu64 " pos=%" PRIu64
+		     " impossible for %" PRIu64 " pages", src_name(fd), h.seq, h.pos,
 		     npages);
 		return 1;
 	}
@@ -277,23 +462,23 @@ static int cmd_consistent(pid_t pid, const char *infofile)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (h.pos == npages && !uniform_new && !uniform_old) {
-		fail("consistent: pid %d: seq=%" PRIu64 " pos=end but pages "
-		     "mix passes", pid, h.seq);
+		fail("consistent: %s: seq=%" PRIu64 " pos=end but pages "
+		     "mix passes", src_name(fd), h.seq);
 		return 1;
 	}
 	if (bad) {
 		uint64_t p0;
 
 		read_mem_or_bail(fd, buf + first_bad * PAGE, &p0, 8);
-		fail("consistent: pid %d: seq=%" PRIu64 " pos=%" PRIu64 ": %"
+		fail("consistent: %s: seq=%" PRIu64 " pos=%" PRIu64 ": %"
 		     PRIu64 " of %" PRIu64 " pages break the model, first %"
-		     PRIu64 " (holds seq %" PRIu64 ")", pid, h.seq, h.pos, bad,
+		     PRIu64 " (holds seq %" PRIu64 ")", src_name(fd), h.seq, h.pos, bad,
 		     npages, first_bad, p0);
 		return 1;
 	}
-	pass("consistent: pid %d: seq=%" PRIu64 " pos=%" PRIu64 "/%" PRIu64
+	pass("consistent: %s: seq=%" PRIu64 " pos=%" PRIu64 "/%" PRIu64
 	     " (page at pos holds %" PRIu64 "), %" PRIu64 " MiB read in %ld ms",
-	     pid, h.seq, h.pos, npages, at_pos, npages * PAGE >> 20,
+	     src_name(fd), h.seq, h.pos, npages, at_pos, npages * PAGE >> 20,
 	     (long)((t1.tv_sec - t0.tv_sec) * 1000 +
 		    (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	return 0;
@@ -301,11 +486,11 @@ static int cmd_consistent(pid_t pid, const char *infofile)
 
 /* --- hash ------------------------------------------------------------ */
 
-static int cmd_hash(pid_t pid, uint64_t addr, uint64_t size)
+static int cmd_hash(const char *who, uint64_t addr, uint64_t size)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	uint64_t *chunk = malloc(CHUNK);
-	int fd = open_mem(pid);
+	int fd = open_mem(who);
 
 	if (!chunk)
 		bail("out of memory");
@@ -336,14 +521,18 @@ struct range {
 	char name[256];
 };
 
-static int load_maps(pid_t pid, struct range **out)
+/* The maps of a pid, or an evidence directory's index.txt (its copy). */
+static int load_maps(const char *who, struct range **out)
 {
-	char path[64], line[512];
+	char path[300], line[512];
 	struct range *r = NULL;
 	int n = 0, cap = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (is_number(who))
+		snprintf(path, sizeof(path), "/proc/%s/maps", who);
+	else
+		snprintf(path, sizeof(path), "%s/index.txt", who);
 	f = fopen(path, "r");
 	if (!f)
 		bail("%s: %s", path, strerror(errno));
@@ -377,7 +566,7 @@ static int skipped_name(const char *name)
 		!strcmp(name, "[vvar_vclock]");
 }
 
-static int cmd_same(pid_t a, pid_t b)
+static int cmd_same(const char *a, const char *b)
 {
 	struct range *ra, *rb;
 	int na = load_maps(a, &ra), nb = load_maps(b, &rb);
@@ -392,12 +581,12 @@ static int cmd_same(pid_t a, pid_t b)
 		    ra[i].end != rb[i].end ||
 		    strcmp(ra[i].perms, rb[i].perms) ||
 		    strcmp(ra[i].name, rb[i].name)) {
-			fail("same: maps of %d and %d differ at entry %d: %s vs %s",
+			fail("same: maps of %s and %s differ at entry %d: %s vs %s",
 			     a, b, i, i < na ? ra[i].name : "(end)",
 			     i < nb ? rb[i].name : "(end)");
 			if (i < na && i < nb)
-				printf("    %d: %" PRIx64 "-%" PRIx64 " %s\n"
-				       "    %d: %" PRIx64 "-%" PRIx64 " %s\n",
+				printf("    %s: %" PRIx64 "-%" PRIx64 " %s\n"
+				       "    %s: %" PRIx64 "-%" PRIx64 " %s\n",
 				       a, ra[i].start, ra[i].end, ra[i].perms,
 				       b, rb[i].start, rb[i].end, rb[i].perms);
 			return 1;
@@ -419,7 +608,7 @@ static int cmd_same(pid_t a, pid_t b)
 					continue;
 				}
 				fail("same: %#" PRIx64 " (%s) readable in only "
-				     "one of %d and %d", at, ra[i].name, a, b);
+				     "one of %s and %s", at, ra[i].name, a, b);
 				return 1;
 			}
 			if (memcmp(ca, cb, len)) {
@@ -427,7 +616,7 @@ static int cmd_same(pid_t a, pid_t b)
 
 				while (ca[k] == cb[k])
 					k++;
-				fail("same: %d and %d differ at %#" PRIx64
+				fail("same: %s and %s differ at %#" PRIx64
 				     " (%s %s)", a, b, at + k, ra[i].perms,
 				     ra[i].name[0] ? ra[i].name : "anon");
 				return 1;
@@ -435,7 +624,7 @@ static int cmd_same(pid_t a, pid_t b)
 			bytes += len;
 		}
 	}
-	pass("same: %d and %d: %d maps, %d readable compared, %" PRIu64
+	pass("same: %s and %s: %d maps, %d readable compared, %" PRIu64
 	     " KiB identical (%" PRIu64 " KiB unreadable in both)", a, b, na,
 	     compared, bytes >> 10, unreadable >> 10);
 	return 0;
@@ -529,7 +718,12 @@ static int cmd_threads(pid_t clone, const char *infofile)
 		fail("threads: %d threads flagged as having run the copy", dup);
 
 	/* The asm loop threads: registers against the clone's memory. */
-	mem = open_mem(clone);
+	{
+		char who[16];
+
+		snprintf(who, sizeof(who), "%d", clone);
+		mem = open_mem(who);
+	}
 	for (int k = 0; k < nslots; k++) {
 		uint64_t s = slots[k], ctr;
 		const struct procsnap_thread_info *t = NULL;
@@ -612,14 +806,14 @@ static int cmd_threads(pid_t clone, const char *infofile)
 
 /* --- stats ------------------------------------------------------------ */
 
-static int cmd_stats(pid_t pid, const char *infofile)
+static int cmd_stats(const char *who, const char *infofile)
 {
 	struct { uint64_t seq, pos; } h;
 	struct { uint64_t sigchld, eintr, usr1, handled; } st;
 	int fd;
 
 	load_info(infofile);
-	fd = open_mem(pid);
+	fd = open_mem(who);
 	read_mem_or_bail(fd, info_u64("hdr"), &h, sizeof(h));
 	read_mem_or_bail(fd, info_u64("stats"), &st, sizeof(st));
 	printf("seq=%" PRIu64 " pos=%" PRIu64 " sigchld=%" PRIu64 " eintr=%"
@@ -632,6 +826,13 @@ static int cmd_stats(pid_t pid, const char *infofile)
 				 &c, 8);
 		printf(" c%d=%" PRIu64, s, c);
 	}
+	/* snap_generation, where the info file has it (newer snaptargets) */
+	if (info_str("generation")) {
+		uint64_t g;
+
+		read_mem_or_bail(fd, info_u64("generation"), &g, 8);
+		printf(" gen=%" PRIu64, g);
+	}
 	putchar('\n');
 	return 0;
 }
@@ -639,11 +840,13 @@ static int cmd_stats(pid_t pid, const char *infofile)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: snapcheck consistent PID INFOFILE\n"
-		"       snapcheck hash PID ADDR SIZE\n"
-		"       snapcheck same PIDA PIDB\n"
+		"usage: snapcheck consistent WHO INFOFILE\n"
+		"       snapcheck hash WHO ADDR SIZE\n"
+		"       snapcheck same WHOA WHOB\n"
 		"       snapcheck threads CLONE INFOFILE\n"
-		"       snapcheck stats PID INFOFILE\n");
+		"       snapcheck stats WHO INFOFILE\n"
+		"WHO: a pid, an evidence directory (index.txt, segments/) or an\n"
+		"ELF core file; same: pids and evidence directories\n");
 	exit(2);
 }
 
@@ -655,16 +858,16 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	if (!strcmp(argv[1], "consistent") && argc == 4)
-		rc = cmd_consistent(atoi(argv[2]), argv[3]);
+		rc = cmd_consistent(argv[2], argv[3]);
 	else if (!strcmp(argv[1], "hash") && argc == 5)
-		rc = cmd_hash(atoi(argv[2]), strtoull(argv[3], NULL, 0),
+		rc = cmd_hash(argv[2], strtoull(argv[3], NULL, 0),
 			      strtoull(argv[4], NULL, 0));
 	else if (!strcmp(argv[1], "same") && argc == 4)
-		rc = cmd_same(atoi(argv[2]), atoi(argv[3]));
+		rc = cmd_same(argv[2], argv[3]);
 	else if (!strcmp(argv[1], "threads") && argc == 4)
 		rc = cmd_threads(atoi(argv[2]), argv[3]);
 	else if (!strcmp(argv[1], "stats") && argc == 4)
-		rc = cmd_stats(atoi(argv[2]), argv[3]);
+		rc = cmd_stats(argv[2], argv[3]);
 	else
 		usage();
 	return rc || failures ? 1 : 0;

@@ -3,11 +3,16 @@
  * snaptarget: a process to snapshot, built so that a snapshot's consistency
  * can be proved from its memory and registers alone.
  *
- * usage: snaptarget [--size BYTES] [--threads N] [--mode MODE] [--main MODE]
- *                   [--info FILE] [--fifo PATH] [--chunk PAGES] [--pgrp]
+ * usage: snaptarget [--size BYTES] [--touch BYTES] [--threads N] [--mode MODE]
+ *                   [--main MODE] [--info FILE] [--fifo PATH] [--chunk PAGES]
+ *                   [--pgrp]
  *
  * --size	anonymous buffer the writer rewrites (default 4M; K/M/G
  *		suffixes)
+ * --touch	only the first BYTES of the buffer are ever written (the
+ *		model's pages); the rest of the mapping stays untouched, not
+ *		resident (default: all of it).  The info file's size/pages
+ *		are the written part, map_size the whole mapping.
  * --threads	threads in all, the main one included (default 1)
  * --mode	what the other threads run, each in a hand-written loop
  *		(snap_asm_loop below): busy (no system call), sleep
@@ -39,6 +44,10 @@
  * holds &counters[0], r14 the slot, r15 the slot's count; each iteration
  * does "inc r15; mov r15 -> counters[r14]" and then its system call, so
  * counters[r14] == r15, except with rip on the store (== r15 - 1).
+ *
+ * snap_generation (a global, for debuggers: `print snap_generation` on a
+ * core) counts the passes the writer completed; it is stored right after
+ * hdr.seq, so it is seq - 1 (seq - 2 between the two stores).
  *
  * Signals: SIGCHLD and SIGUSR1 are counted (worker threads block every
  * signal, so only the main thread runs handlers); SIGUSR1 also writes a
@@ -78,6 +87,8 @@ struct snap_stats {
 };
 
 static volatile struct snap_hdr hdr = { .seq = 1, .pos = 0 };
+/* Completed passes (see write_pages()). */
+volatile uint64_t snap_generation;
 static struct snap_stats stats;
 static uint64_t counters[MAX_SLOTS] __attribute__((aligned(64)));
 static volatile pid_t tids[MAX_SLOTS];
@@ -86,7 +97,8 @@ static int pipes[MAX_SLOTS][2];
 static const struct timespec one_ms = { 0, 1000000 };
 
 static unsigned char *buf;
-static size_t npages;
+static size_t npages;	/* pages the writer writes */
+static size_t map_pages;	/* pages mapped (>= npages) */
 static uint64_t wpage;	/* next page the writer writes */
 static int fifo_fd = -1;
 
@@ -104,6 +116,7 @@ __asm__(
 "	.globl snap_asm_loop\n"
 "	.type snap_asm_loop, @function\n"
 "snap_asm_loop:\n"
+"	.cfi_startproc\n"		/* rsp never moves: CFA = rsp + 8 */
 "	mov %rdi, %r13\n"
 "	mov %rsi, %r14\n"
 "	mov (%r13,%r14,8), %r15\n"
@@ -171,6 +184,7 @@ __asm__(
 "	.globl snap_loop_end\n"
 "snap_loop_end:\n"
 "	ud2\n"
+"	.cfi_endproc\n"
 "	.size snap_asm_loop, .-snap_asm_loop\n"
 );
 
@@ -220,6 +234,7 @@ static void write_pages(size_t k)
 		if (++wpage == npages) {
 			hdr.pos = npages;
 			hdr.seq = s + 1;
+			snap_generation = s;
 			wpage = 0;
 		}
 	}
@@ -413,11 +428,12 @@ static void write_info(const char *path, int nthreads, const char *main_mode,
 		die(tmp);
 	fprintf(f, "pid=%d\nthreads=%d\nmain=%s\nmode=%s\n", getpid(),
 		nthreads, main_mode, mode_names[worker_mode]);
-	fprintf(f, "buf=%#lx\nsize=%zu\npages=%zu\n", (unsigned long)buf,
-		npages * PAGE, npages);
+	fprintf(f, "buf=%#lx\nsize=%zu\npages=%zu\nmap_size=%zu\n",
+		(unsigned long)buf, npages * PAGE, npages, map_pages * PAGE);
 	fprintf(f, "hdr=%#lx\ncounters=%#lx\nstats=%#lx\n",
 		(unsigned long)&hdr, (unsigned long)counters,
 		(unsigned long)&stats);
+	fprintf(f, "generation=%#lx\n", (unsigned long)&snap_generation);
 	fprintf(f, "loop_start=%#lx\nloop_end=%#lx\n",
 		(unsigned long)snap_loop_start, (unsigned long)snap_loop_end);
 	fprintf(f, "store=%#lx,%#lx,%#lx,%#lx\n",
@@ -444,7 +460,8 @@ static void write_info(const char *path, int nthreads, const char *main_mode,
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: snaptarget [--size BYTES] [--threads N] [--mode busy|sleep|read|idle]\n"
+		"usage: snaptarget [--size BYTES] [--touch BYTES] [--threads N]\n"
+		"                  [--mode busy|sleep|read|idle]\n"
 		"                  [--main write|sleep|read|epoll|idle|asm-busy|asm-sleep|asm-read|asm-idle]\n"
 		"                  [--info FILE] [--fifo PATH] [--chunk PAGES] [--pgrp]\n");
 	exit(1);
@@ -481,7 +498,7 @@ static int main_input(int epfd)
 
 int main(int argc, char **argv)
 {
-	size_t size = 4UL << 20, chunk = 64;
+	size_t size = 4UL << 20, chunk = 64, touch = 0;
 	int nthreads = 1, pgrp = 0, main_asm = 0, main_amode = 0;
 	const char *info = NULL, *fifo = NULL, *main_mode = "write";
 	struct sigaction sa;
@@ -500,6 +517,8 @@ int main(int argc, char **argv)
 		i++;
 		if (!strcmp(a, "--size"))
 			size = parse_size(v);
+		else if (!strcmp(a, "--touch"))
+			touch = parse_size(v);
 		else if (!strcmp(a, "--threads"))
 			nthreads = atoi(v);
 		else if (!strcmp(a, "--mode"))
@@ -554,8 +573,11 @@ int main(int argc, char **argv)
 			die("pipe");
 	}
 
-	npages = (size + PAGE - 1) / PAGE;
-	buf = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
+	map_pages = (size + PAGE - 1) / PAGE;
+	npages = touch ? (touch + PAGE - 1) / PAGE : map_pages;
+	if (npages > map_pages)
+		usage();
+	buf = mmap(NULL, map_pages * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		die("mmap");
