@@ -30,6 +30,12 @@ echo "# head -n 5 /proc/$clone/maps"
 head -n 5 "/proc/$clone/maps"
 echo "# cat /proc/$clone/comm /proc/$clone/oom_score_adj"
 cat "/proc/$clone/comm" "/proc/$clone/oom_score_adj"
+run snapctl collect "$clone" -o /tmp/evidence || fail "demo: snapctl collect"
+echo "# ls -s /tmp/evidence /tmp/evidence/segments | head"
+ls -s /tmp/evidence /tmp/evidence/segments | head -n 12
+echo "# head -c 400 /tmp/evidence/manifest.json"
+head -c 400 /tmp/evidence/manifest.json
+echo
 run snapctl delete "$clone" || fail "demo: snapctl delete"
 run snapctl list
 kill "$target"
