@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -323,18 +324,33 @@ int procsnap_list(struct procsnap_ctx *ctx,
 	return err;
 }
 
-static int fetch_threads(struct procsnap_ctx *ctx, void *priv, void *buf,
-			 __u32 room, __u32 *written, __u32 *total)
+/* THREADS and FILES share one argument layout: which one, and for whom. */
+struct snapshot_entries {
+	unsigned long request;
+	__u32 entry_size;
+	pid_t clone_pid;
+};
+
+_Static_assert(sizeof(struct procsnap_files_arg) ==
+	       sizeof(struct procsnap_threads_arg) &&
+	       offsetof(struct procsnap_files_arg, total) ==
+	       offsetof(struct procsnap_threads_arg, total),
+	       "FILES and THREADS arguments must share their layout");
+
+static int fetch_snapshot_entries(struct procsnap_ctx *ctx, void *priv,
+				  void *buf, __u32 room, __u32 *written,
+				  __u32 *total)
 {
+	const struct snapshot_entries *what = priv;
 	struct procsnap_threads_arg arg;
 	int err;
 
 	ARG_INIT(arg, 0);
-	arg.clone_pid = *(const pid_t *)priv;
-	arg.entry_size = sizeof(struct procsnap_thread_info);
+	arg.clone_pid = what->clone_pid;
+	arg.entry_size = what->entry_size;
 	arg.entries = (__u64)(uintptr_t)buf;
 	arg.nr_entries = room;
-	err = dev_ioctl(ctx, PROCSNAP_IOC_THREADS, &arg);
+	err = dev_ioctl(ctx, what->request, &arg);
 	if (err)
 		return err;
 	*written = arg.nr_entries;
@@ -342,10 +358,15 @@ static int fetch_threads(struct procsnap_ctx *ctx, void *priv, void *buf,
 	return 0;
 }
 
-PROCSNAP_EXPORT
-int procsnap_threads(struct procsnap_ctx *ctx, pid_t clone_pid,
-		     struct procsnap_thread_info **entries, size_t *count)
+static int snapshot_array(struct procsnap_ctx *ctx, pid_t clone_pid,
+			  unsigned long request, size_t entry_size,
+			  void **entries, size_t *count)
 {
+	struct snapshot_entries what = {
+		.request = request,
+		.entry_size = entry_size,
+		.clone_pid = clone_pid,
+	};
 	void *buf;
 	int err;
 
@@ -356,30 +377,25 @@ int procsnap_threads(struct procsnap_ctx *ctx, pid_t clone_pid,
 			*count = 0;
 		return fail(EINVAL);
 	}
-	err = fetch_array(ctx, entries ? &buf : NULL, count,
-			  sizeof(**entries), fetch_threads, &clone_pid);
+	err = fetch_array(ctx, entries ? &buf : NULL, count, entry_size,
+			  fetch_snapshot_entries, &what);
 	if (entries)
 		*entries = err ? NULL : buf;
 	return err;
 }
 
-static int fetch_files(struct procsnap_ctx *ctx, void *priv, void *buf,
-		       __u32 room, __u32 *written, __u32 *total)
+PROCSNAP_EXPORT
+int procsnap_threads(struct procsnap_ctx *ctx, pid_t clone_pid,
+		     struct procsnap_thread_info **entries, size_t *count)
 {
-	struct procsnap_files_arg arg;
+	void *buf;
 	int err;
 
-	ARG_INIT(arg, 0);
-	arg.clone_pid = *(const pid_t *)priv;
-	arg.entry_size = sizeof(struct procsnap_file_info);
-	arg.entries = (__u64)(uintptr_t)buf;
-	arg.nr_entries = room;
-	err = dev_ioctl(ctx, PROCSNAP_IOC_FILES, &arg);
-	if (err)
-		return err;
-	*written = arg.nr_entries;
-	*total = arg.total;
-	return 0;
+	err = snapshot_array(ctx, clone_pid, PROCSNAP_IOC_THREADS,
+			     sizeof(**entries), entries ? &buf : NULL, count);
+	if (entries)
+		*entries = buf;
+	return err;
 }
 
 PROCSNAP_EXPORT
@@ -390,17 +406,10 @@ int procsnap_files(struct procsnap_ctx *ctx, pid_t clone_pid,
 	size_t i;
 	int err;
 
-	if (clone_pid <= 0) {
-		if (entries)
-			*entries = NULL;
-		if (count)
-			*count = 0;
-		return fail(EINVAL);
-	}
-	err = fetch_array(ctx, entries ? &buf : NULL, count,
-			  sizeof(**entries), fetch_files, &clone_pid);
+	err = snapshot_array(ctx, clone_pid, PROCSNAP_IOC_FILES,
+			     sizeof(**entries), entries ? &buf : NULL, count);
 	if (entries)
-		*entries = err ? NULL : buf;
+		*entries = buf;
 	/* Callers print these: never trust the other side with that. */
 	for (i = 0; !err && entries && i < *count; i++)
 		(*entries)[i].path[PROCSNAP_FILE_PATH_LEN - 1] = '\0';

@@ -114,7 +114,7 @@ static enum quiet threads_quiet(struct procsnap_request *req,
 	rcu_read_lock();
 	spin_lock(&procsnap_lock);
 	for_each_thread(current, t) {
-		if (t == current || (t->flags & (PF_EXITING | PF_IO_WORKER)))
+		if (t == current || procsnap_thread_ignored(t))
 			continue;
 		w = work_of(req, t);
 		if (!w) {
@@ -176,7 +176,7 @@ static bool threads_changed(struct procsnap_request *req)
 	rcu_read_lock();
 	spin_lock(&procsnap_lock);
 	for_each_thread(current, t) {
-		if (t == current || (t->flags & (PF_EXITING | PF_IO_WORKER)))
+		if (t == current || procsnap_thread_ignored(t))
 			continue;
 		if (!work_of(req, t)) {
 			changed = true;
@@ -209,7 +209,7 @@ static int collect_others(struct procsnap_request *req,
 	rcu_read_lock();
 	spin_lock(&procsnap_lock);
 	for_each_thread(current, t) {
-		if (t == current || (t->flags & (PF_EXITING | PF_IO_WORKER)))
+		if (t == current || procsnap_thread_ignored(t))
 			continue;
 		w = work_of(req, t);
 		if (nr == n || !w || !kref_get_unless_zero(&w->ref))

@@ -10,7 +10,6 @@
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/mm.h>
-#include <linux/ptrace.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -139,16 +138,12 @@ int procsnap_snapshot_files(pid_t nr, void __user *entries, u32 entry_size,
 	u32 room = *nr_entries, i;
 	int ret = 0;
 
-	snap = procsnap_snapshot_get_by_pid(nr);
-	if (!snap)
-		return -ENOENT;
+	ret = procsnap_snapshot_get_readable(nr, &snap);
+	if (ret)
+		return ret;
 	info = kmalloc(sizeof(*info), GFP_KERNEL);
 	if (!info) {
 		ret = -ENOMEM;
-		goto out;
-	}
-	if (!procsnap_may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
-		ret = -EPERM;
 		goto out;
 	}
 	for (i = 0; i < snap->nr_files && i < room && !ret; i++) {

@@ -4,7 +4,9 @@
  * and reserved field is checked before anything happens, so that they stay
  * free for later use (see the uapi header).
  */
+#include <linux/build_bug.h>
 #include <linux/pid.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -128,11 +130,25 @@ long procsnap_ioctl_delete(void __user *uarg)
 	return procsnap_uarg_out(uarg, usize, &arg, sizeof(arg));
 }
 
-long procsnap_ioctl_threads(void __user *uarg)
+/*
+ * THREADS and FILES: one argument layout, entries of different kinds.
+ * @list fills the caller's array for the snapshot whose clone is pid nr.
+ */
+static long ioctl_entries(void __user *uarg, u32 entry_ver0_size,
+			  int (*list)(pid_t nr, void __user *entries,
+				      u32 entry_size, u32 *nr_entries,
+				      u32 *total))
 {
 	struct procsnap_threads_arg arg;
 	u32 usize;
 	int ret;
+
+	BUILD_BUG_ON(sizeof(struct procsnap_files_arg) != sizeof(arg));
+	BUILD_BUG_ON(offsetof(struct procsnap_files_arg, entries) !=
+		     offsetof(struct procsnap_threads_arg, entries));
+	BUILD_BUG_ON(offsetof(struct procsnap_files_arg, total) !=
+		     offsetof(struct procsnap_threads_arg, total));
+	BUILD_BUG_ON(PROCSNAP_FILES_SIZE_VER0 != PROCSNAP_THREADS_SIZE_VER0);
 
 	ret = procsnap_uarg_in(&arg, sizeof(arg), PROCSNAP_THREADS_SIZE_VER0,
 			       uarg, &usize);
@@ -140,40 +156,25 @@ long procsnap_ioctl_threads(void __user *uarg)
 		return ret;
 	if (arg.flags || arg.total || !reserved_zero(&arg))
 		return -EINVAL;
-	if (arg.nr_entries &&
-	    !entry_size_ok(arg.entry_size, PROCSNAP_THREAD_INFO_SIZE_VER0))
+	if (arg.nr_entries && !entry_size_ok(arg.entry_size, entry_ver0_size))
 		return -EINVAL;
-	ret = procsnap_snapshot_threads(arg.clone_pid,
-					u64_to_user_ptr(arg.entries),
-					arg.entry_size, &arg.nr_entries,
-					&arg.total);
+	ret = list(arg.clone_pid, u64_to_user_ptr(arg.entries), arg.entry_size,
+		   &arg.nr_entries, &arg.total);
 	if (ret)
 		return ret;
 	return procsnap_uarg_out(uarg, usize, &arg, sizeof(arg));
 }
 
+long procsnap_ioctl_threads(void __user *uarg)
+{
+	return ioctl_entries(uarg, PROCSNAP_THREAD_INFO_SIZE_VER0,
+			     procsnap_snapshot_threads);
+}
+
 long procsnap_ioctl_files(void __user *uarg)
 {
-	struct procsnap_files_arg arg;
-	u32 usize;
-	int ret;
-
-	ret = procsnap_uarg_in(&arg, sizeof(arg), PROCSNAP_FILES_SIZE_VER0,
-			       uarg, &usize);
-	if (ret)
-		return ret;
-	if (arg.flags || arg.total || !reserved_zero(&arg))
-		return -EINVAL;
-	if (arg.nr_entries &&
-	    !entry_size_ok(arg.entry_size, PROCSNAP_FILE_INFO_SIZE_VER0))
-		return -EINVAL;
-	ret = procsnap_snapshot_files(arg.clone_pid,
-				      u64_to_user_ptr(arg.entries),
-				      arg.entry_size, &arg.nr_entries,
-				      &arg.total);
-	if (ret)
-		return ret;
-	return procsnap_uarg_out(uarg, usize, &arg, sizeof(arg));
+	return ioctl_entries(uarg, PROCSNAP_FILE_INFO_SIZE_VER0,
+			     procsnap_snapshot_files);
 }
 
 long procsnap_ioctl_xstate(void __user *uarg)

@@ -130,6 +130,15 @@ struct procsnap_request {
 	wait_queue_head_t wq;		/* state changes and parking */
 };
 
+/*
+ * Threads that take no part in a duplication: exiting ones and io_uring
+ * workers, which never return to user mode.
+ */
+static inline bool procsnap_thread_ignored(struct task_struct *t)
+{
+	return t->flags & (PF_EXITING | PF_IO_WORKER);
+}
+
 /* request.c */
 int procsnap_request_start(const struct file *file, pid_t nr,
 			   unsigned int flags);
@@ -160,6 +169,7 @@ int procsnap_snapshot_files(pid_t nr, void __user *entries, u32 entry_size,
 
 /* snapshot.c */
 struct procsnap_snapshot *procsnap_snapshot_get_by_pid(pid_t nr);
+int procsnap_snapshot_get_readable(pid_t nr, struct procsnap_snapshot **snapp);
 bool procsnap_may_access(struct procsnap_snapshot *snap, unsigned int mode);
 int procsnap_put_entry(void __user *entries, u32 index, u32 entry_size,
 		       const void *entry, size_t size);

@@ -272,12 +272,6 @@ void procsnap_request_finish(struct procsnap_request *req, int state,
 	request_cancel_queued(req);
 }
 
-/* Threads that cannot take part: exiting ones and io_uring workers. */
-static bool thread_ignored(struct task_struct *t)
-{
-	return t->flags & (PF_EXITING | PF_IO_WORKER);
-}
-
 static int queue_all_threads(struct procsnap_request *req)
 {
 	struct task_struct **tasks, *t;
@@ -296,7 +290,7 @@ static int queue_all_threads(struct procsnap_request *req)
 	for_each_thread(req->target, t) {
 		if (nr == n)
 			break;
-		if (!thread_ignored(t))
+		if (!procsnap_thread_ignored(t))
 			tasks[nr++] = get_task_struct(t);
 	}
 	rcu_read_unlock();

@@ -298,6 +298,29 @@ bool procsnap_may_access(struct procsnap_snapshot *snap, unsigned int mode)
 	return procsnap_syms.ptrace_may_access(snap->clone, mode);
 }
 
+/**
+ * procsnap_snapshot_get_readable - the snapshot whose clone is pid @nr, if
+ *	the caller may read it as it may read a process's memory
+ * @nr: pid in the caller's namespace
+ * @snapp: out: with a reference
+ *
+ * Return: 0, -ENOENT (no such snapshot) or -EPERM.
+ */
+int procsnap_snapshot_get_readable(pid_t nr, struct procsnap_snapshot **snapp)
+{
+	struct procsnap_snapshot *snap;
+
+	snap = procsnap_snapshot_get_by_pid(nr);
+	if (!snap)
+		return -ENOENT;
+	if (!procsnap_may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
+		procsnap_snapshot_put(snap);
+		return -EPERM;
+	}
+	*snapp = snap;
+	return 0;
+}
+
 int procsnap_snapshot_delete_pid(pid_t nr, unsigned int *deleted)
 {
 	struct procsnap_snapshot *snap;
@@ -500,13 +523,9 @@ int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
 	u32 room = *nr_entries, i;
 	int ret = 0;
 
-	snap = procsnap_snapshot_get_by_pid(nr);
-	if (!snap)
-		return -ENOENT;
-	if (!procsnap_may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
-		ret = -EPERM;
-		goto out;
-	}
+	ret = procsnap_snapshot_get_readable(nr, &snap);
+	if (ret)
+		return ret;
 	BUILD_BUG_ON(sizeof(info.regs) != sizeof(rec->regs));
 	for (i = 0; i < snap->nr_threads && i < room && !ret; i++) {
 		rec = &snap->threads[i];
@@ -521,7 +540,6 @@ int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
 	}
 	*nr_entries = ret ? 0 : i;
 	*total = snap->nr_threads;
-out:
 	procsnap_snapshot_put(snap);
 	return ret;
 }
@@ -534,13 +552,9 @@ int procsnap_snapshot_xstate(pid_t nr, pid_t tid, void __user *buf,
 	unsigned int i;
 	int ret = 0;
 
-	snap = procsnap_snapshot_get_by_pid(nr);
-	if (!snap)
-		return -ENOENT;
-	if (!procsnap_may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
-		ret = -EPERM;
-		goto out;
-	}
+	ret = procsnap_snapshot_get_readable(nr, &snap);
+	if (ret)
+		return ret;
 	for (i = 0; i < snap->nr_threads && !rec; i++)
 		if (tid > 0 && pid_vnr(snap->threads[i].tid) == tid)
 			rec = &snap->threads[i];
