@@ -140,7 +140,8 @@ depmod -b "$stage" "$rel"
 
 # copy_libs PROGRAM: its shared libraries and their loader, at their paths.
 copy_libs() {
-	LD_LIBRARY_PATH=$top/lib ldd "$1" 2>/dev/null |
+	# ldd fails on scripts and static programs: they need nothing.
+	{ LD_LIBRARY_PATH=$top/lib ldd "$1" 2>/dev/null || true; } |
 		awk '/=> \// { print $3 } /^\t\// { print $1 }' |
 		while read -r so; do
 			case "$so" in "$top"/*) continue ;; esac
