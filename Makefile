@@ -92,3 +92,16 @@ distclean: clean
 
 .PHONY: all module module-install install-udev install dkms-install \
 	guest-progs check check-rt demo style clean distclean
+
+# Benchmarks (bench/README.md): the paper's tables, side by side with the
+# alternatives, from one VM run; reports land in bench/results/.
+bench:
+	bench/run.sh
+
+bench-quick:
+	bench/run.sh --quick
+
+bench-rt:
+	bench/run.sh --rt
+
+.PHONY: bench bench-quick bench-rt

@@ -1,0 +1,551 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the raw results of bench/guest/bench.sh into the report.
+
+usage: report.py --raw DIR --out FILE.md [--host-cpu S] [--host-cpus N]
+                 [--mem MB] [--flavour F] [--mode full|quick] [--vm-rc N]
+       report.py --check FILE.md [--vm-rc N]
+
+Every number in the report comes from DIR (the guest's measurements);
+the only constants below are the paper's published figures, quoted in
+their own column for comparison.  Plots are PNGs made by gnuplot, in
+FILE's directory under FILE-without-.md/.
+"""
+import argparse
+import datetime
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+
+def kv(line):
+    return dict(re.findall(r'(\w+)=(\S+)', line))
+
+
+def lines(raw, name, prefix):
+    path = os.path.join(raw, name)
+    if not os.path.exists(path):
+        return []
+    with open(path, errors='replace') as f:
+        return [kv(x) for x in f if x.startswith(prefix)]
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def us(ns):
+    return '-' if ns is None else f'{ns / 1000:.1f}'
+
+
+def ratio(a, b, digits=2):
+    if a is None or b is None or b == 0:
+        return '-'
+    return f'{a / b:.{digits}f}'
+
+
+def size_bytes(s):
+    m = re.match(r'(\d+)([KMG]?)', s)
+    return int(m.group(1)) << {'': 0, 'K': 10, 'M': 20, 'G': 30}[m.group(2)]
+
+
+def human(b):
+    b = float(b)
+    for unit in ('B', 'KiB', 'MiB', 'GiB'):
+        if b < 1024 or unit == 'GiB':
+            return f'{b:.0f} {unit}' if unit == 'B' else f'{b:.1f} {unit}'
+        b /= 1024
+
+
+def table(head, rows):
+    out = ['| ' + ' | '.join(head) + ' |',
+           '|' + '|'.join('---' for _ in head) + '|']
+    out += ['| ' + ' | '.join(str(c) for c in r) + ' |' for r in rows]
+    return '\n'.join(out)
+
+
+def gnuplot(script, plotdir):
+    try:
+        subprocess.run(['gnuplot'], input=script, text=True, check=True,
+                       cwd=plotdir, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        err = getattr(e, 'stderr', '') or str(e)
+        print(f'report: gnuplot failed: {err[-500:]}', file=sys.stderr)
+
+
+TERM = 'set terminal pngcairo size 900,560 noenhanced\n'
+
+
+def section_pause(raw, plotdir, plotrel):
+    rows = lines(raw, 'pause.txt', 'PAUSE')
+    targets = lines(raw, 'pause.txt', 'TARGET')
+    fails = lines(raw, 'pause.txt', 'FAILED')
+    groups = {}
+    for r in rows:
+        groups.setdefault((int(r['size']), r['thp']), {}).setdefault(
+            r['op'], []).append(r)
+    out = []
+    tab = []
+    dat = {'0': [], '1': []}
+    for (size, thp) in sorted(groups):
+        g = groups[(size, thp)]
+        ps = g.get('procsnap', [])
+        kern = med([int(r['kernel_ns']) for r in ps])
+        gap = med([int(r['gap_ns']) for r in ps])
+        dele = med([int(r['delete_ns']) for r in ps])
+        fork = med([int(r['fork_ns']) for r in g.get('fork', [])])
+        sc = med([int(r['gap_ns']) for r in g.get('stopcopy', [])])
+        noise = med([int(r['gap_ns']) for r in g.get('none', [])])
+        pt = med([int(r['pagetable_bytes']) for r in ps])
+        rss = next((int(t['rss_kb']) * 1024 for t in targets
+                    if int(t['size']) == size and t['thp'] == thp), None)
+        huge = next((int(t['anonhuge_kb']) * 1024 for t in targets
+                     if int(t['size']) == size and t['thp'] == thp), None)
+        tab.append([human(size), 'THP 2M' if thp == '1' else '4K',
+                    ratio(kern, fork), ratio(gap, fork), ratio(sc, gap, 0),
+                    us(kern), us(gap), us(fork), us(dele), us(sc), us(noise),
+                    len(ps), human(rss) if rss else '-',
+                    human(huge) if huge is not None else '-',
+                    human(pt) if pt is not None else '-'])
+        dat[thp].append((size, kern, gap, fork, sc, dele))
+    out.append('## 1. Pause and deletion vs size (paper: duplication / deletion time)\n')
+    out.append('The target maps and writes the whole size, then spins in a '
+               'tight `clock_gettime()` loop; its largest gap during a window '
+               'around the operation is its pause seen from its own side.  '
+               '"kernel" is `pause_ns` from LIST (the time procsnap held the '
+               'duplicating thread).  fork() is the same target forking (child '
+               '_exits at once), timed in the target.  stop-and-copy is '
+               '`stopcopy` (ptrace-stop every thread, read every segment '
+               'through /proc/PID/mem into tmpfs, detach): Memfetch\'s method.  '
+               'Deletion is the DELETE ioctl (what `snapctl delete` issues), '
+               'timed around the library call; it returns once the memory is '
+               'freed.  "loop noise" is the largest gap with no operation at '
+               'all: the floor of the target-side measurement under TCG.  '
+               'Medians over the runs.\n')
+    out.append(table(['size', 'pages', 'procsnap/fork (kernel)',
+                      'procsnap/fork (target gap)', 'stop-and-copy/procsnap',
+                      'procsnap kernel µs', 'procsnap target gap µs',
+                      'fork() µs', 'delete µs', 'stop-and-copy µs',
+                      'loop noise µs', 'runs', 'resident', 'AnonHuge',
+                      'snapshot page tables'], tab))
+    if fails:
+        out.append('\nFailed operations: ' + '; '.join(
+            f"{f.get('op')} at {f.get('size')} (rc {f.get('rc')})" for f in fails))
+    out.append('\nPaper (Linux 3.13, bare metal, 4 MB target): duplication '
+               '17.84 µs, deletion 49.47 µs.\n')
+    # plot
+    for thp in ('0', '1'):
+        with open(os.path.join(plotdir, f'pause-{thp}.dat'), 'w') as f:
+            for row in dat[thp]:
+                f.write(' '.join('NaN' if v is None else str(v / 1000 if i else v / 2**20)
+                                 for i, v in enumerate(row)) + '\n')
+    gnuplot(TERM + """set output 'pause.png'
+set title 'Pause vs resident size (QEMU TCG; log-log)'
+set logscale xy
+set xlabel 'resident MiB'
+set ylabel 'µs'
+set key left top
+set grid
+plot 'pause-0.dat' u 1:2 w lp t 'procsnap kernel 4K', \
+     'pause-0.dat' u 1:3 w lp t 'procsnap target gap 4K', \
+     'pause-0.dat' u 1:4 w lp t 'fork() 4K', \
+     'pause-0.dat' u 1:5 w lp t 'stop-and-copy 4K', \
+     'pause-0.dat' u 1:6 w lp t 'delete 4K', \
+     'pause-1.dat' u 1:2 w lp dt 2 t 'procsnap kernel THP', \
+     'pause-1.dat' u 1:4 w lp dt 2 t 'fork() THP', \
+     'pause-1.dat' u 1:5 w lp dt 2 t 'stop-and-copy THP'
+""", plotdir)
+    out.append(f'![pause vs size]({plotrel}/pause.png)\n')
+    return '\n'.join(out), len(tab), ['pause.png']
+
+
+def section_syscall(raw):
+    rows = {}
+    per = {}
+    for r in lines(raw, 'syscall.txt', 'SYSCALL '):
+        rows.setdefault(r['label'], r)
+    for r in lines(raw, 'syscall.txt', 'SYSCALLB '):
+        per.setdefault(r['label'], []).append(float(r['ns']))
+    for k, v in per.items():
+        v.sort()
+        n = len(v)
+        rows[k] = dict(rows[k], median_ns=statistics.median(v),
+                       p10_ns=v[n // 10], p90_ns=v[n * 9 // 10],
+                       min_ns=v[0], max_ns=v[-1], batches=n)
+    base = float(rows['nomodule']['median_ns']) if 'nomodule' in rows else None
+    names = {'nomodule': 'module not loaded', 'idle': 'module loaded, idle',
+             'pending': 'request pending on another (blocked) process'}
+    paper = {'nomodule': '0.0868 µs (1.00)', 'idle': '0.0955 µs (1.10)',
+             'pending': '-'}
+    tab = []
+    for k in ('nomodule', 'idle', 'pending'):
+        if k not in rows:
+            continue
+        r = rows[k]
+        m = float(r['median_ns'])
+        tab.append([names[k], ratio(m, base, 3),
+                    '-' if base is None else f'{m - base:+.1f}',
+                    f"{m:.1f}", f"{float(r['p10_ns']):.1f} – {float(r['p90_ns']):.1f}",
+                    f"{float(r['min_ns']):.1f} – {float(r['max_ns']):.1f}",
+                    f"{r['batches']} × {r['iters']}", paper[k]])
+    out = ['## 2. System-call overhead (paper Table 7)\n',
+           'Raw `syscall(SYS_getpid)` in batches; per-call time of each batch; '
+           'median and spread over the batches, from rounds that alternate '
+           'the three conditions (rmmod / modprobe between them).  procsnap '
+           'hooks no system '
+           'call (a request is a task work on the target only), so the '
+           'expected ratio is 1.\n',
+           table(['condition', 'ratio to no module', 'Δ ns', 'median ns',
+                  'p10 – p90 ns', 'min – max ns', 'batches × calls',
+                  'paper (ratio)'], tab), '']
+    return '\n'.join(out), len(tab), []
+
+
+def parse_cyc(path):
+    hist, mn, avg, mx, ovf = [], None, None, None, None
+    if not os.path.exists(path):
+        return None
+    with open(path, errors='replace') as f:
+        for x in f:
+            m = re.match(r'^(\d+)\s+(\d+)\s*$', x)
+            if m:
+                hist.append((int(m.group(1)), int(m.group(2))))
+                continue
+            m = re.match(r'# (Min|Avg|Max) Latencies:\s+(\d+)', x)
+            if m:
+                v = int(m.group(2))
+                if m.group(1) == 'Min':
+                    mn = v
+                elif m.group(1) == 'Avg':
+                    avg = v
+                else:
+                    mx = v
+            m = re.match(r'# Histogram Overflows:\s+(\d+)', x)
+            if m:
+                ovf = int(m.group(1))
+    if mx is None:
+        return None
+    return dict(hist=hist, min=mn, avg=avg, max=mx, ovf=ovf,
+                samples=sum(c for _, c in hist) + (ovf or 0))
+
+
+def section_cyc(raw, plotdir, plotrel):
+    ops = lines(raw, 'cyc-ops.txt', 'CYC')
+    skips = []
+    p = os.path.join(raw, 'cyc-skip.txt')
+    if os.path.exists(p):
+        with open(p) as f:
+            skips = [x.strip() for x in f if x.strip()]
+    res = {}
+    for o in ops:
+        c = parse_cyc(os.path.join(raw, o['name'] + '.txt'))
+        if c:
+            res[(o['policy'], o['variant'], o['case'])] = dict(c, ops=o['ops'],
+                                                              opfail=o['opfail'])
+    tab = []
+    plots = []
+    order = ['none', 'stopcopy', 'gcore', 'criu', 'procdump', 'procsnap']
+    label = {'none': 'nothing', 'stopcopy': 'stop-and-copy (Memfetch method)',
+             'gcore': 'gcore (gdb)', 'criu': 'criu dump --leave-running',
+             'procdump': 'procdump', 'procsnap': 'procsnap (request, collect, delete)'}
+    for pol in ('fifo', 'other'):
+        for var in ('touched', 'untouched'):
+            base = res.get((pol, var, 'none'))
+            cases = [c for c in order if (pol, var, c) in res]
+            if not cases:
+                continue
+            for c in cases:
+                r = res[(pol, var, c)]
+                tab.append(['SCHED_FIFO 99' if pol == 'fifo' else 'SCHED_OTHER',
+                            'written' if var == 'touched' else 'untouched',
+                            label[c],
+                            ratio(r['max'], base['max']) if base else '-',
+                            (f"{r['max'] - base['max']:+d}" if base else '-'),
+                            (f"{r['avg'] - base['avg']:+d}" if base else '-'),
+                            r['min'], r['avg'], r['max'], r['ovf'],
+                            r['samples'], f"{r['ops']} ({r['opfail']} failed)"])
+            # histogram plot: every case of this policy and variant
+            name = f'cyclictest-{pol}-{var}'
+            plot = []
+            for c in cases:
+                dat = f'{name}-{c}.dat'
+                with open(os.path.join(plotdir, dat), 'w') as f:
+                    for lat, cnt in res[(pol, var, c)]['hist']:
+                        if cnt:
+                            f.write(f'{lat} {cnt}\n')
+                plot.append(f"'{dat}' u 1:2 w steps t '{label[c]}'")
+            gnuplot(TERM + f"""set output '{name}.png'
+set title 'cyclictest {pol.upper()} ({var} growth): latency histogram, 1 ms interval'
+set logscale xy
+set xlabel 'latency µs'
+set ylabel 'samples'
+set yrange [0.5:*]
+set grid
+plot {', '.join(plot)}
+""", plotdir)
+            plots.append(name + '.png')
+    out = ['## 3. cyclictest: delay of a periodic real-time task (paper Table 8)\n',
+           'Debian\'s cyclictest (rt-tests), 1 ms interval, one measuring '
+           'thread pinned to CPU 1, `--laptop` (no /dev/cpu_dma_latency: an '
+           'open character device that criu refuses to dump), grown by an LD_PRELOAD constructor '
+           '(`bench/cyclictest/grow.so`): "written" touches every page, '
+           '"untouched" is the paper\'s variant (mapped, never written).  '
+           'Each case is applied to the cyclictest process repeatedly for the '
+           'whole run (once a second, from CPU 0).  Latencies in µs '
+           '(cyclictest -h; min/avg/max as it reports them).\n',
+           table(['policy', 'growth', 'case', 'max / nothing', 'max rise µs',
+                  'avg rise µs', 'min', 'avg', 'max', 'overflows (>5 ms)',
+                  'samples', 'applications'], tab)]
+    if skips:
+        out.append('\nCases not run:\n')
+        for s in skips:
+            s = s.replace('case=', '').replace(' reason=', ': ', 1).rstrip()
+            if s.endswith('fails in the guest:'):
+                s += (' no dump written and no output within the probe\'s '
+                      '45 s limit')
+            out.append(f'* {s}')
+    out.append('\nPaper (SCHED_FIFO 99, max µs): none 51.984, Memfetch 253.212, '
+               'method 189.015 (ratios 4.87 and 3.64).\n')
+    out += [f'![{p}]({plotrel}/{p})' for p in plots]
+    out.append('')
+    return '\n'.join(out), len(tab), plots
+
+
+def section_collect(raw):
+    rows = lines(raw, 'collect.txt', 'COLLECT')
+    tab = []
+    for case in ('resident', 'untouched'):
+        by = {}
+        for r in rows:
+            if r['case'] == case and r.get('ns'):
+                by.setdefault(r['method'], []).append(r)
+        if not by:
+            continue
+        thr = {}
+        for m, rs in by.items():
+            thr[m] = med([int(r['bytes']) / (int(r['ns']) / 1e9) for r in rs])
+        for m in ('procsnap', 'stopped'):
+            rs = by.get(m)
+            if not rs:
+                continue
+            ns = med([int(r['ns']) for r in rs])
+            b = med([int(r['bytes']) for r in rs])
+            du = med([int(r['used_after_kb']) - int(r['used_before_kb']) for r in rs])
+            if m == 'procsnap':
+                dr = med([int(r['rss_after_kb']) - int(r['rss_before_kb']) for r in rs])
+            tab.append([f"{rs[0]['size']} mapped, {rs[0]['touch']} written",
+                        'procsnap snapshot' if m == 'procsnap' else
+                        'ptrace-stopped target /proc/PID/mem',
+                        ratio(thr.get(m), thr.get('stopped')),
+                        f'{thr[m] / 2**20:.1f}', f'{ns / 1e6:.1f}', human(b),
+                        f'{du:+.0f} KiB',
+                        f'{dr:+.0f} KiB' if m == 'procsnap' else '-',
+                        'no (only the duplication pause)' if m == 'procsnap'
+                        else 'yes, for the whole read', len(rs)])
+    out = ['## 4. Evidence collection\n',
+           'The same ticking target (rewrites a page every ms).  procsnap: '
+           'request, then collect the snapshot with the collector named in '
+           'the environment section; stopped: `stopcopy` on the target '
+           '(ptrace-stopped for the whole read).  Output to tmpfs.  Memory '
+           'growth: system used memory (MemTotal − MemFree − Buffers − Cached '
+           '− SReclaimable, so the tmpfs output is not counted) and, for '
+           'procsnap, VmRSS of target + clone, after minus before the '
+           'collection.\n',
+           table(['target', 'read from', 'throughput / stopped',
+                  'MiB/s', 'time ms', 'bytes written', 'used memory growth',
+                  'target+clone RSS growth', 'target stopped', 'runs'], tab), '']
+    return '\n'.join(out), len(tab), []
+
+
+def section_slow(raw, plotdir, plotrel):
+    rows = lines(raw, 'slow.txt', 'SLOW')
+    if not rows:
+        return '## 5. Target slowdown while a snapshot is held\n\nno data\n', 0, []
+    size = int(rows[0]['size'])
+    by = {}
+    for r in rows:
+        by.setdefault(r['phase'], []).append(float(r['ms']))
+    base = med([size / 2**20 / (ms / 1e3) for ms in by.get('none', [])])
+    tab = []
+    names = {'none': 'no snapshot', 'held': 'snapshot held',
+             'deleted': 'after deletion'}
+    for ph in ('none', 'held', 'deleted'):
+        ms = by.get(ph, [])
+        if not ms:
+            continue
+        thr = [size / 2**20 / (m / 1e3) for m in ms]
+        tab.append([names[ph], ratio(thr[0], base), ratio(med(thr), base),
+                    f'{thr[0]:.0f}', f'{med(thr):.0f}',
+                    ', '.join(f'{m:.0f}' for m in ms), len(ms)])
+    with open(os.path.join(plotdir, 'slowdown.dat'), 'w') as f:
+        for i, r in enumerate(rows):
+            f.write(f"{i} {float(r['ms'])} {['none', 'held', 'deleted'].index(r['phase'])}\n")
+    gnuplot(TERM + """set output 'slowdown.png'
+set title 'Pass time of a target writing its whole buffer once a second'
+set xlabel 'pass'
+set ylabel 'ms per pass'
+set grid
+set style fill solid
+set boxwidth 0.8
+set palette defined (0 'gray', 1 'red', 2 'blue')
+unset colorbox
+plot 'slowdown.dat' u 1:2:3 w boxes lc palette t 'gray: none, red: held, blue: deleted'
+""", plotdir)
+    out = ['## 5. Target slowdown while a snapshot is held\n',
+           f'A target writes (memset) the whole of its {human(size)} '
+           'buffer once a second; pass times with no snapshot, with one held '
+           '(the first pass pays the copy-on-write faults: every page is '
+           'copied once), and after deleting it.\n',
+           table(['phase', 'first pass / none', 'median / none',
+                  'first pass MiB/s', 'median MiB/s', 'pass times ms',
+                  'passes'], tab),
+           f'\n![slowdown]({plotrel}/slowdown.png)\n']
+    return '\n'.join(out), len(tab), ['slowdown.png']
+
+
+def report(a):
+    raw = a.raw
+    env = {}
+    with open(os.path.join(raw, 'env.txt')) as f:
+        for x in f:
+            if '=' in x:
+                k, v = x.rstrip('\n').split('=', 1)
+                env[k] = v
+    out_md = os.path.abspath(a.out)
+    plotrel = os.path.basename(out_md)[:-3] if out_md.endswith('.md') else 'plots'
+    plotdir = os.path.join(os.path.dirname(out_md), plotrel)
+    os.makedirs(plotdir, exist_ok=True)
+    for f in os.listdir(plotdir):
+        os.unlink(os.path.join(plotdir, f))
+    secs = [section_pause(raw, plotdir, plotrel), section_syscall(raw),
+            section_cyc(raw, plotdir, plotrel), section_collect(raw),
+            section_slow(raw, plotdir, plotrel)]
+    # key ratios first
+    key = []
+    pause = lines(raw, 'pause.txt', 'PAUSE')
+    sizes = sorted({int(r['size']) for r in pause})
+    for s in sizes:
+        for thp in ('0', '1'):
+            k = med([int(r['kernel_ns']) for r in pause if int(r['size']) == s
+                     and r['thp'] == thp and r['op'] == 'procsnap'])
+            fk = med([int(r['fork_ns']) for r in pause if int(r['size']) == s
+                      and r['thp'] == thp and r['op'] == 'fork'])
+            sc = med([int(r['gap_ns']) for r in pause if int(r['size']) == s
+                      and r['thp'] == thp and r['op'] == 'stopcopy'])
+            if k is not None:
+                key.append(f"* {human(s)} {'THP' if thp == '1' else '4K'}: procsnap "
+                           f"pause / fork() = {ratio(k, fk)}; stop-and-copy / "
+                           f"procsnap = {ratio(sc, k, 0)}")
+    sysc = {}
+    for r in lines(raw, 'syscall.txt', 'SYSCALLB '):
+        sysc.setdefault(r['label'], []).append(float(r['ns']))
+    sysc = {k: statistics.median(v) for k, v in sysc.items()}
+    if 'nomodule' in sysc:
+        key.append(f"* getpid(): module idle / no module = "
+                   f"{ratio(sysc.get('idle'), sysc['nomodule'], 3)}; request "
+                   f"pending elsewhere / no module = "
+                   f"{ratio(sysc.get('pending'), sysc['nomodule'], 3)}")
+    cyc = {}
+    for o in lines(raw, 'cyc-ops.txt', 'CYC'):
+        c = parse_cyc(os.path.join(raw, o['name'] + '.txt'))
+        if c:
+            cyc[(o['policy'], o['variant'], o['case'])] = c
+    for pol in ('fifo', 'other'):
+        b = cyc.get((pol, 'touched', 'none'))
+        if not b:
+            continue
+        parts = []
+        for c in ('procsnap', 'stopcopy', 'gcore', 'criu', 'procdump'):
+            r = cyc.get((pol, 'touched', c))
+            if r:
+                parts.append(f"{c} {r['max'] - b['max']:+d} µs (×{ratio(r['max'], b['max'])})")
+        key.append(f"* cyclictest {pol.upper()} max-latency rise over nothing "
+                   f"({b['max']} µs): " + ', '.join(parts))
+    col = lines(raw, 'collect.txt', 'COLLECT')
+    tp = {}
+    for r in col:
+        if r['case'] == 'resident' and r.get('ns'):
+            tp.setdefault(r['method'], []).append(int(r['bytes']) / (int(r['ns']) / 1e9))
+    if tp:
+        key.append(f"* collection throughput, procsnap snapshot / stopped "
+                   f"target's /proc/PID/mem = "
+                   f"{ratio(med(tp.get('procsnap', [])), med(tp.get('stopped', [])))}")
+    date = datetime.date.today().isoformat()
+    head = [f"# procsnap benchmarks: {env.get('kernel', '?')}, {date}\n",
+            f"Made by `{'make bench-quick' if a.mode == 'quick' else ('make bench-rt' if a.flavour == 'rt' else 'make bench')}`"
+            f" (bench/run.sh{' --rt' if a.flavour == 'rt' else ''}"
+            f"{' --quick' if a.mode == 'quick' else ''}); every number below "
+            "was measured in this one VM run.  **Under QEMU TCG absolute "
+            "times are 10–50× those of real hardware: read the ratios.**\n",
+            '## Environment\n',
+            table(['', ''], [
+                ['host CPU', f'{a.host_cpu} ({a.host_cpus} CPUs)'],
+                ['machine', f"QEMU TCG, {env.get('ncpu', '?')} vCPUs, {a.mem} MB"],
+                ['guest kernel', f"{env.get('kernel', '?')} ({env.get('kversion', '')})"],
+                ['preemption', env.get('preempt') or '-'],
+                ['clocksource', env.get('clocksource', '?')],
+                ['THP', env.get('thp') or 'not in this kernel'],
+                ['collector', env.get('collector', '?')],
+                ['host load', a.host_load],
+                ['VM exit status', str(a.vm_rc)],
+            ]), '', '## Key ratios\n', '\n'.join(key) or '(none)', '']
+    body = '\n'.join(head + [s[0] for s in secs])
+    with open(out_md, 'w') as f:
+        f.write(body)
+    print(f'report: {out_md}')
+    return 0
+
+
+def check(a):
+    ok = bad = 0
+
+    def res(good, what):
+        nonlocal ok, bad
+        print(('PASS: ' if good else 'FAIL: ') + what)
+        if good:
+            ok += 1
+        else:
+            bad += 1
+    exists = os.path.exists(a.check)
+    res(exists, f'report {a.check} exists')
+    text = open(a.check).read() if exists else ''
+    for sec in ('## 1.', '## 2.', '## 3.', '## 4.', '## 5.'):
+        part = text.split(sec, 1)[1].split('\n## ', 1)[0] if sec in text else ''
+        rows = [x for x in part.splitlines()
+                if x.startswith('| ') and not x.startswith('| size')
+                and not x.startswith('| condition') and not x.startswith('| policy')
+                and not x.startswith('| target') and not x.startswith('| phase')]
+        res(len(rows) > 0, f'table {sec} has rows ({len(rows)})')
+    plots = re.findall(r'!\[[^]]*\]\(([^)]+\.png)\)', text)
+    base = os.path.dirname(os.path.abspath(a.check))
+    res(len(plots) >= 3, f'report links plots ({len(plots)})')
+    for p in plots:
+        f = os.path.join(base, p)
+        res(os.path.exists(f) and os.path.getsize(f) > 1000, f'plot {p} exists')
+    res(a.vm_rc == 0, f'VM run passed (exit {a.vm_rc})')
+    print(f'bench-quick: {ok} passed, {bad} failed')
+    return 1 if bad else 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--raw')
+    p.add_argument('--out')
+    p.add_argument('--check')
+    p.add_argument('--host-cpu', default='?')
+    p.add_argument('--host-cpus', default='?')
+    p.add_argument('--mem', default='?')
+    p.add_argument('--flavour', default='generic')
+    p.add_argument('--mode', default='full')
+    p.add_argument('--vm-rc', type=int, default=0)
+    p.add_argument('--host-load', default='not recorded')
+    a = p.parse_args()
+    if a.check:
+        return check(a)
+    return report(a)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
