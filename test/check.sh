@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: unit tests, the VM tests on Debian's kernel, a self-test of the
-# VM harness, and a DKMS build.  The last line counts every check:
+# VM harness, a DKMS build and the benchmark smoke test.  The last line counts every check:
 # "N passed, N failed".
 #
 # usage: test/check.sh [--rt]
@@ -77,6 +77,21 @@ while read -r verdict rest; do
 	result "${verdict%:}" "$rest"
 done < <(grep -E '^(PASS|FAIL):' build/dkms.log)
 grep -q '^FAIL:' build/dkms.log && cat build/dkms.log
+
+# The benchmark machinery must keep working (the pipeline, not speed).
+if [ "$flavour" = generic ]; then
+	note "benchmark smoke test (make bench-quick)"
+	bench/run.sh --quick >build/bench-quick.log 2>&1
+	bq_rc=$?
+	line=$(grep -E '^bench-quick: [0-9]+ passed, [0-9]+ failed' \
+		build/bench-quick.log | tail -n1)
+	if [ "$bq_rc" = 0 ] && [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2]))
+	else
+		result FAIL "bench-quick ran to its summary (exit $bq_rc)"
+		tail -n 30 build/bench-quick.log
+	fi
+fi
 
 note "took $(( $(date +%s) - t0 )) s"
 echo "$passed passed, $failed failed"
