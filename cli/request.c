@@ -254,6 +254,16 @@ static void request_option(struct subcmd_args *args, int c,
 	}
 }
 
+int request_parse_timeout(const char *cmd, const char *text, uint64_t *ns)
+{
+	int err = parse_duration(text, ns);
+
+	if (!err)
+		return 0;
+	return report_usage_error(cmd, "invalid duration '%s'%s", text,
+				  err == -ERANGE ? ": too long" : "");
+}
+
 static int request_arguments(struct subcmd_args *args, int argc,
 			     char *argv[])
 {
@@ -262,11 +272,9 @@ static int request_arguments(struct subcmd_args *args, int argc,
 
 	if (subcmd_take_pid(args, argc, argv))
 		return EXIT_USAGE;
-	err = parse_duration(o->timeout, &o->timeout_ns);
+	err = request_parse_timeout(args->name, o->timeout, &o->timeout_ns);
 	if (err)
-		return report_usage_error(args->name, "invalid duration '%s'%s",
-					  o->timeout, err == -ERANGE ?
-					  ": too long" : "");
+		return err;
 	if (o->no_wait && (o->timeout_set || args->json))
 		return report_usage_error(args->name, "--no-wait excludes --%s",
 					  o->timeout_set ? "timeout" : "json");

@@ -20,6 +20,12 @@ struct procsnap_ctx;
 int request_wait(struct procsnap_ctx *ctx, pid_t pid, uint64_t timeout_ns,
 		 struct procsnap_state_arg *st);
 
+/*
+ * Parse --timeout's @text into *@ns; on a bad value report it as a usage
+ * error of subcommand @cmd and return EXIT_USAGE, else 0.
+ */
+int request_parse_timeout(const char *cmd, const char *text, uint64_t *ns);
+
 /* Report a failed procsnap_request(); return the exit status. */
 int request_report_failure(pid_t pid, int err);
 

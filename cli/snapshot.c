@@ -85,11 +85,9 @@ static int snapshot_arguments(struct subcmd_args *args, int argc,
 
 	if (subcmd_take_pid(args, argc, argv))
 		return EXIT_USAGE;
-	err = parse_duration(o->timeout, &o->timeout_ns);
+	err = request_parse_timeout(args->name, o->timeout, &o->timeout_ns);
 	if (err)
-		return report_usage_error(args->name, "invalid duration '%s'%s",
-					  o->timeout, err == -ERANGE ?
-					  ": too long" : "");
+		return err;
 	return collect_check(&o->collect, args->name, false);
 }
 
