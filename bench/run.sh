@@ -41,7 +41,7 @@ done
 "$top/bench/deps.sh"
 "$top/test/deps.sh" "$flavour"
 rel=$(procsnap_kernel_release "$flavour")
-[ -n "$work" ] || work=/tmp/benchwork-$flavour$([ $quick = 1 ] && echo -quick)
+[ -n "$work" ] || work=/tmp/benchwork-$flavour$([ $quick = 1 ] && echo -quick || true)
 share=$work/share
 mkdir -p "$work" "$share"
 rm -rf "$share/raw"
