@@ -46,7 +46,7 @@ US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 US_TEST_HDRS := test/unit/check_procsnap.h
 
 US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h lib/core.h \
-	       lib/internal.h
+	       lib/internal.h lib/utf8.h
 US_CLI_HDRS := $(US_LIB_HDRS) cli/snapctl.h cli/util.h cli/subcmd.h \
 	       cli/collect.h cli/request.h
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <libprocsnap.h>
+#include <utf8.h>
 
 #include "util.h"
 
@@ -331,42 +332,10 @@ void report_extra_argument(const char *cmd, const char *arg)
 	report_usage_error(cmd, "unexpected argument '%s'", arg);
 }
 
-/* Length of the well-formed UTF-8 sequence at @s (RFC 3629), 0 if none. */
-static size_t utf8_sequence_length(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-
-	/* Second-byte ranges exclude overlong forms, surrogates, > U+10FFFF. */
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80)
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 void json_print_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 	size_t len;
 
 	fputc('"', f);
@@ -399,7 +368,7 @@ void json_print_string(FILE *f, const char *s)
 				fprintf(f, "\\u%04x", *p);
 				break;
 			}
-			len = utf8_sequence_length(p);
+			len = ps_utf8_length(p, (size_t)(end - p));
 			if (!len) {
 				fputs("\\ufffd", f);
 				break;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "utf8.h"
 
 void ps_json_init(struct ps_json *j, FILE *f, bool pretty)
 {
@@ -16,42 +17,6 @@ void ps_json_init(struct ps_json *j, FILE *f, bool pretty)
 	j->f = f;
 	j->first = true;
 	j->pretty = pretty;
-}
-
-/* Length of the well-formed UTF-8 sequence at @s (RFC 3629), 0 if none. */
-static size_t utf8_length(const unsigned char *s, size_t avail)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return avail >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	/* Second-byte ranges exclude overlong forms, surrogates, > U+10FFFF. */
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if (avail < 3)
-			return 0;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80)
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if (avail < 4)
-			return 0;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		return 4;
-	}
-	return 0;
 }
 
 void ps_json_escape(FILE *f, const char *s, size_t len)
@@ -67,7 +32,7 @@ void ps_json_escape(FILE *f, const char *s, size_t len)
 			fputc(*p++, f);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			fprintf(f, "\\u%04x", *p++);
-		} else if ((n = utf8_length(p, (size_t)(end - p)))) {
+		} else if ((n = ps_utf8_length(p, (size_t)(end - p)))) {
 			fwrite(p, 1, n, f);
 			p += n;
 		} else {
