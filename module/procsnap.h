@@ -126,7 +126,6 @@ struct procsnap_request {
 	u64 requested_boottime_ns;
 	kuid_t requester_uid;
 	u64 entered_ns;			/* duplicator entered its callback */
-	unsigned int restarts;
 	wait_queue_head_t wq;		/* state changes and parking */
 };
 

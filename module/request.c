@@ -148,12 +148,12 @@ static void procsnap_work_fn(struct callback_head *cb)
 {
 	struct procsnap_work *w = container_of(cb, struct procsnap_work, cb);
 	struct procsnap_request *req = w->req;
-	enum { NOTHING, DUPLICATE, PARK } todo = NOTHING;
+	enum { NOTHING, EXITING, DUPLICATE, PARK } todo = NOTHING;
 
 	spin_lock(&procsnap_lock);
 	w->status = PROCSNAP_WORK_RUNNING;
 	if (current->flags & PF_EXITING) {
-		todo = NOTHING;
+		todo = EXITING;
 	} else if (req->state == PROCSNAP_STATE_REQUESTED && !req->cancel) {
 		req->state = PROCSNAP_STATE_DUPLICATING;
 		req->duplicator = current;
@@ -163,7 +163,7 @@ static void procsnap_work_fn(struct callback_head *cb)
 	}
 	spin_unlock(&procsnap_lock);
 
-	if (current->flags & PF_EXITING)
+	if (todo == EXITING)
 		work_exiting(req);
 	else if (todo == DUPLICATE)
 		procsnap_duplicate(req);
