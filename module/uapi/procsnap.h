@@ -68,8 +68,13 @@ struct procsnap_version {
  * the requester and the number of files.
  */
 #define PROCSNAP_FEAT_EVIDENCE		_BITULL(1)
+/*
+ * MEM_OPEN is implemented: a read-only file of a snapshot's memory, for
+ * requesters that may not open /proc/CLONE/mem (Yama ptrace_scope 1 and 2).
+ */
+#define PROCSNAP_FEAT_MEM_FD		_BITULL(2)
 #define PROCSNAP_FEAT_ALL \
-	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE)
+	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE | PROCSNAP_FEAT_MEM_FD)
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -414,6 +419,33 @@ struct procsnap_xstate_arg {
 
 #define PROCSNAP_XSTATE_SIZE_VER0	64
 
+/**
+ * struct procsnap_mem_open_arg - MEM_OPEN argument
+ * @size:	in: sizeof(struct procsnap_mem_open_arg)
+ * @flags:	in: must be 0
+ * @clone_pid:	in: the snapshot
+ * @fd:		out: a new read-only, close-on-exec file descriptor
+ * @reserved:	must be 0
+ *
+ * pread() on the file at offset ADDR reads the snapshot's memory at ADDR as
+ * /proc/CLONE/mem would (unmapped ranges: EIO); it cannot be written or
+ * mapped.  The file holds the snapshot's memory, not its process: it keeps
+ * reading after the snapshot is deleted only until the memory is torn down,
+ * then reads return 0.  Access is checked once, here, as for THREADS; the
+ * file can be passed on.  ENOENT: no such snapshot; EPERM: the caller may
+ * not access it.  The module can be unloaded only once every such file is
+ * closed.
+ */
+struct procsnap_mem_open_arg {
+	__u32 size;
+	__u32 flags;
+	__s32 clone_pid;
+	__s32 fd;
+	__u64 reserved[4];
+};
+
+#define PROCSNAP_MEM_OPEN_SIZE_VER0	48
+
 #define PROCSNAP_IOW(nr, ver0_size) \
 	_IOC(_IOC_WRITE, PROCSNAP_IOC_MAGIC, (nr), (ver0_size))
 
@@ -435,5 +467,7 @@ struct procsnap_xstate_arg {
 	PROCSNAP_IOWR(0x08, PROCSNAP_FILES_SIZE_VER0)
 #define PROCSNAP_IOC_XSTATE \
 	PROCSNAP_IOWR(0x09, PROCSNAP_XSTATE_SIZE_VER0)
+#define PROCSNAP_IOC_MEM_OPEN \
+	PROCSNAP_IOWR(0x0a, PROCSNAP_MEM_OPEN_SIZE_VER0)
 
 #endif /* _UAPI_PROCSNAP_H */

@@ -60,8 +60,10 @@ START_TEST(test_constants)
 	ck_assert_int_eq(PROCSNAP_ABI_VERSION, 1);
 	ck_assert_uint_eq(PROCSNAP_FEAT_SNAPSHOT, 1);
 	ck_assert_uint_eq(PROCSNAP_FEAT_EVIDENCE, 2);
+	ck_assert_uint_eq(PROCSNAP_FEAT_MEM_FD, 4);
 	ck_assert_uint_eq(PROCSNAP_FEAT_ALL,
-			  PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE);
+			  PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE |
+			  PROCSNAP_FEAT_MEM_FD);
 }
 END_TEST
 
@@ -276,6 +278,19 @@ START_TEST(test_xstate_layout)
 }
 END_TEST
 
+START_TEST(test_mem_open_layout)
+{
+	typedef struct procsnap_mem_open_arg T;
+
+	ASSERT_SIZE(T, PROCSNAP_MEM_OPEN_SIZE_VER0);
+	ASSERT_FIELD(T, size, 0, 4);
+	ASSERT_FIELD(T, flags, 4, 4);
+	ASSERT_FIELD(T, clone_pid, 8, 4);
+	ASSERT_FIELD(T, fd, 12, 4);
+	ASSERT_FIELD(T, reserved, 16, 32);
+}
+END_TEST
+
 /* See test_version_ioctl_number: the encoded size is frozen at VER0. */
 START_TEST(test_snapshot_ioctl_numbers)
 {
@@ -301,6 +316,8 @@ START_TEST(test_snapshot_ioctl_numbers)
 		  PROCSNAP_FILES_SIZE_VER0 },
 		{ PROCSNAP_IOC_XSTATE, 9, _IOC_READ | _IOC_WRITE,
 		  PROCSNAP_XSTATE_SIZE_VER0 },
+		{ PROCSNAP_IOC_MEM_OPEN, 10, _IOC_READ | _IOC_WRITE,
+		  PROCSNAP_MEM_OPEN_SIZE_VER0 },
 	};
 	size_t i, j;
 
@@ -343,6 +360,7 @@ Suite *abi_suite(void)
 	tcase_add_test(tc, test_file_info_layout);
 	tcase_add_test(tc, test_files_layout);
 	tcase_add_test(tc, test_xstate_layout);
+	tcase_add_test(tc, test_mem_open_layout);
 	tcase_add_test(tc, test_snapshot_ioctl_numbers);
 	suite_add_tcase(s, tc);
 	return s;
