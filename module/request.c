@@ -188,14 +188,17 @@ static void work_set_status(struct procsnap_work *w,
 	procsnap_drop_lock();
 }
 
-static void park(struct procsnap_request *req, struct procsnap_work *w)
+/*
+ * @generation: the duplication current found in progress; if it has
+ * started over since, current goes at once instead of waiting for the next.
+ */
+static void park(struct procsnap_request *req, struct procsnap_work *w,
+		 unsigned int generation)
 {
-	unsigned int generation;
-
 	procsnap_record_thread(&w->rec, current, PROCSNAP_THREAD_PARKED);
 	procsnap_take_lock();
-	w->status = PROCSNAP_WORK_PARKED;
-	generation = req->generation;
+	if (req->generation == generation)
+		w->status = PROCSNAP_WORK_PARKED;
 	procsnap_drop_lock();
 	wake_up_all(&req->wq);
 	/*
@@ -225,9 +228,11 @@ static void procsnap_work_fn(struct callback_head *cb)
 	struct procsnap_work *w = container_of(cb, struct procsnap_work, cb);
 	struct procsnap_request *req = w->req;
 	enum { NOTHING, EXITING, DUPLICATE, PARK } todo = NOTHING;
+	unsigned int generation;
 
 	procsnap_take_lock();
 	w->status = PROCSNAP_WORK_RUNNING;
+	generation = req->generation;
 	if (current->flags & PF_EXITING) {
 		todo = EXITING;
 	} else if (req->state == PROCSNAP_STATE_REQUESTED && !req->cancel) {
@@ -244,7 +249,7 @@ static void procsnap_work_fn(struct callback_head *cb)
 	else if (todo == DUPLICATE)
 		procsnap_duplicate(req);
 	else if (todo == PARK)
-		park(req, w);
+		park(req, w, generation);
 
 	work_set_status(w, PROCSNAP_WORK_FINISHED);
 	wake_up_all(&req->wq);
