@@ -116,9 +116,13 @@ static void __exit procsnap_exit(void)
 	procsnap_device_exit();
 	procsnap_requests_shutdown();
 	procsnap_snapshots_shutdown();
-	/* Cancelled requests have no retry pending; this drains the rest. */
-	destroy_workqueue(procsnap_wq);
 	wait_event(procsnap_works_idle, !atomic_read(&procsnap_nr_works));
+	/*
+	 * Every request is over: nothing queues a retry or a sweep again;
+	 * destroying the queue drains what is left.
+	 */
+	procsnap_requests_sweep_stop();
+	destroy_workqueue(procsnap_wq);
 	/*
 	 * The last callbacks and clones may still be executing their final
 	 * instructions after dropping their references; an RCU-tasks grace

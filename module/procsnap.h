@@ -192,6 +192,7 @@ int procsnap_request_state(pid_t nr, bool wait, u64 timeout_ns,
 void procsnap_request_file_closed(const struct file *file);
 void procsnap_request_forget_snapshot(struct procsnap_snapshot *snap);
 void procsnap_requests_shutdown(void);
+void procsnap_requests_sweep_stop(void);
 int procsnap_find_target(pid_t nr, struct task_struct **leaderp);
 int procsnap_queue_work(struct procsnap_request *req, struct task_struct *t,
 			bool resume_only);

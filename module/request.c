@@ -65,6 +65,8 @@ static DEFINE_HASHTABLE(procsnap_works, 12);
  * freezer waits before queueing its works again.
  */
 #define PROCSNAP_RETRY_DELAY	msecs_to_jiffies(4)
+/* How soon the unread result of a target that exited is freed. */
+#define PROCSNAP_SWEEP_PERIOD	HZ
 
 static bool request_in_flight(const struct procsnap_request *req)
 {
@@ -135,6 +137,8 @@ static void request_drop(struct procsnap_request *req)
 	if (put_table)
 		procsnap_request_put(req);
 }
+
+static struct delayed_work procsnap_sweep;
 
 static void work_free(struct procsnap_work *w)
 {
@@ -368,6 +372,9 @@ void procsnap_request_finish(struct procsnap_request *req, int state,
 	/* A dying target: nobody can ask for it by pid any more. */
 	if (state == PROCSNAP_STATE_FAILED && error == ESRCH)
 		request_drop(req);
+	else
+		queue_delayed_work(procsnap_wq, &procsnap_sweep,
+				   PROCSNAP_SWEEP_PERIOD);
 }
 
 /*
@@ -600,6 +607,46 @@ static void put_swept(struct hlist_head *dead)
 
 	hlist_for_each_entry_safe(req, tmp, dead, node)
 		procsnap_request_put(req);
+}
+
+/* Some finished request waits to be read: procsnap_lock. */
+static bool any_unread(void)
+{
+	struct procsnap_request *req;
+	unsigned int bkt;
+
+	lockdep_assert_held(&procsnap_lock);
+	hash_for_each(procsnap_requests, bkt, req, node)
+		if (request_final(req))
+			return true;
+	return false;
+}
+
+/*
+ * Nothing tells a module that a process has exited, so while unread
+ * results exist, a slow sweep frees those whose target has gone.
+ */
+static void sweep_fn(struct work_struct *work)
+{
+	HLIST_HEAD(dead);
+	bool again;
+
+	procsnap_take_lock();
+	sweep_exited(&dead);
+	again = any_unread();
+	procsnap_drop_lock();
+	put_swept(&dead);
+	if (again)
+		queue_delayed_work(procsnap_wq, to_delayed_work(work),
+				   PROCSNAP_SWEEP_PERIOD);
+}
+
+static DECLARE_DELAYED_WORK(procsnap_sweep, sweep_fn);
+
+/* Module unload, once no request is left to queue it again. */
+void procsnap_requests_sweep_stop(void)
+{
+	cancel_delayed_work_sync(&procsnap_sweep);
 }
 
 /* Requests in flight plus snapshots held for @uid. */
