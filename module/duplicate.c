@@ -25,6 +25,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/time_namespace.h>
 #include <linux/timekeeping.h>
@@ -32,6 +33,7 @@
 #include <procsnap.h>
 
 #include "procsnap.h"
+#include "symbols.h"
 
 /* Copies thrown away because a thread was born or died during the copy. */
 #define PROCSNAP_MAX_RETRIES	3
@@ -263,9 +265,21 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req)
 			memset(&others[i].work->rec, 0, sizeof(*rec));
 		}
 		procsnap_drop_lock();
-		if (!rec->tid)
+		if (rec->tid)
+			continue;
+		/*
+		 * Its registers live on its stack, which a thread that exits
+		 * meanwhile frees; such a copy is thrown away anyway
+		 * (threads_changed()), so it is only named.
+		 */
+		if (try_get_task_stack(others[i].task)) {
 			procsnap_record_thread(rec, others[i].task,
 					       PROCSNAP_THREAD_IN_KERNEL);
+			procsnap_syms.put_task_stack(others[i].task);
+		} else {
+			rec->tid = get_task_pid(others[i].task, PIDTYPE_PID);
+			rec->flags = PROCSNAP_THREAD_IN_KERNEL;
+		}
 	}
 out:
 	for (i = 0; i < nr; i++) {

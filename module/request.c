@@ -759,6 +759,11 @@ static void request_cancel(struct procsnap_request *req)
 	procsnap_take_lock();
 	snap = req->snap;
 	req->snap = NULL;
+	if (snap) {
+		/* Other waiters must not see done without a snapshot. */
+		WRITE_ONCE(req->state, PROCSNAP_STATE_FAILED);
+		req->error = ECANCELED;
+	}
 	put_table = request_unhash(req);
 	procsnap_drop_lock();
 	if (snap) {

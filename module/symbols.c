@@ -49,6 +49,7 @@ int procsnap_symbols_init(void)
 		PROCSNAP_SYMBOL(__set_task_comm),
 		PROCSNAP_SYMBOL(tasklist_lock),
 		PROCSNAP_SYMBOL(kthreadd_task),
+		PROCSNAP_SYMBOL(put_task_stack),
 	};
 	kallsyms_lookup_name_t lookup;
 	unsigned long addr;

@@ -28,6 +28,8 @@ struct procsnap_symbols {
 				bool exec);
 	rwlock_t *tasklist_lock;
 	struct task_struct **kthreadd_task;
+	/* try_get_task_stack() is inline, its counterpart is not exported. */
+	void (*put_task_stack)(struct task_struct *task);
 };
 
 extern struct procsnap_symbols procsnap_syms;
