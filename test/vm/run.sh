@@ -171,6 +171,8 @@ TESTS="$tests"
 TEST_TIMEOUT=$test_timeout
 PROCSNAP_VERSION=$(cat "$top/VERSION")
 PROCSNAP_FLAVOUR=$flavour
+# 30-fuzz: the seed to re-run (empty: a new one)
+FUZZ_SEED=${FUZZ_SEED:-}
 CONF
 cp "$stage/etc/procsnap-vm.conf" "$stage/tests/config"
 

@@ -1,0 +1,128 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The ioctl fuzzer (issue 8, section 2): rounds of ioctlfuzz against live
+# multi-threaded targets (one root's, one uid 65534's), the module reloaded
+# between rounds.  After each round: every snapshot deleted, the object
+# counters back to 0, no clone left, the targets alive and making progress
+# (every kind of thread), then rmmod in bounded time.
+#
+# FUZZ_SEED (environment, or /tests/config) picks the seeds; round R uses
+# FUZZ_SEED + R * 7919.  Each round prints "seed=N": `ioctlfuzz --seed N`
+# with the same arguments re-runs it.  FUZZ_ROUNDS, FUZZ_IOCTLS (per round)
+# and FUZZ_DURATION (seconds per round, a cap) size the run.
+. /tests/lib.sh
+. /tests/snaplib.sh
+
+SEED=${FUZZ_SEED:-$(date +%s)}
+ROUNDS=${FUZZ_ROUNDS:-4}
+PER=${FUZZ_IOCTLS:-30000}
+DUR=${FUZZ_DURATION:-35}
+OBJ=/sys/module/procsnap/parameters/objects
+echo "seed=$SEED rounds=$ROUNDS ioctls/round=$PER cap=${DUR}s (re-run: FUZZ_SEED=$SEED)"
+
+# hbv FILE KEY: a counter from a fuzztarget heartbeat file.
+hbv() { tr ' ' '\n' <"$1" 2>/dev/null | sed -n "s/^$2=//p"; }
+
+# hb_moved FILE: every kind of thread counted on since FILE.0 was taken.
+hb_moved() {
+	for _k in beat busy sleep read churn; do
+		_a=$(hbv "$1.0" $_k)
+		_b=$(hbv "$1" $_k)
+		is_pid "$_b" && [ "$_b" -gt "${_a:-0}" ] || return 1
+	done
+}
+
+objects_zero() { [ "$(cat $OBJ 2>/dev/null)" = "requests=0 works=0 snapshots=0" ]; }
+
+# start_ft NAME THREADS [runas UID GID]: a fuzztarget; sets FT.
+start_ft() {
+	_n=$1 _t=$2
+	shift 2
+	rm -f "/tmp/$_n.hb" "/tmp/$_n.hb.0"
+	"$@" fuzztarget --threads "$_t" --busy 1 --hb "/tmp/$_n.hb" \
+		>"/tmp/$_n.log" 2>&1 &
+	FT=$!
+	PIDS="$PIDS $FT"
+	if ! poll 20 test -s "/tmp/$_n.hb"; then
+		fail "fuzztarget $_n ($_t threads) starts"
+		sed 's/^/    /' "/tmp/$_n.log"
+		return 1
+	fi
+}
+
+total=0
+total_s=0
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	rs=$((SEED + r * 7919))
+	# rounds alternate: 0600 (only a root-opened fd reaches uid 65534) and
+	# 0666 (uid 65534 opens the device itself)
+	mode=600
+	[ $((r % 2)) = 0 ] && mode=666
+	case $r in
+	1) nt=16 ;; 2) nt=32 ;; 3) nt=8 ;; *) nt=64 ;;
+	esac
+	echo "=== round $r: seed=$rs mode=$mode root target threads=$nt"
+	check_rc "round $r: modprobe procsnap" 0 modprobe procsnap
+	chmod $mode /dev/procsnap
+	start_ft fzroot "$nt" || break
+	p1=$FT
+	start_ft fznobody 8 runas 65534 65534 || break
+	p2=$FT
+	t0=$(now_cs)
+	timeout -s KILL $((DUR + 120)) ioctlfuzz --seed "$rs" --ioctls "$PER" \
+		--duration "$DUR" --target "$p1" --target "$p2" \
+		>/tmp/fuzz.$r.out 2>&1
+	rc=$?
+	t1=$(now_cs)
+	grep -E '^(seed=|ioctlfuzz:|summary:|classes:|real:|total:|at end:|uid65534)' \
+		/tmp/fuzz.$r.out
+	if [ $rc = 0 ]; then
+		pass "round $r: ioctlfuzz seed=$rs: no unexpected result"
+	else
+		fail "round $r: ioctlfuzz seed=$rs exited $rc"
+		grep -vE '^(seed=|ioctlfuzz:|summary:|classes:|real:|total:|at end:)' \
+			/tmp/fuzz.$r.out | head -n 60 | sed 's/^/    /'
+	fi
+	n=$(sed -n 's/^total: ioctls=\([0-9]*\) .*/\1/p' /tmp/fuzz.$r.out)
+	total=$((total + ${n:-0}))
+	total_s=$((total_s + t1 - t0))
+
+	check_rc "round $r: delete every snapshot (snapctl delete --all)" 0 \
+		snapctl delete --all
+	check "round $r: LIST shows no snapshot" test "$(nlist)" = 0
+	check "round $r: no clone left" test -z "$(clones)"
+	poll 20 objects_zero
+	check "round $r: object counters back to 0 with the targets alive ($(cat $OBJ))" \
+		objects_zero
+
+	for t in fzroot fznobody; do
+		cp "/tmp/$t.hb" "/tmp/$t.hb.0"
+	done
+	check "round $r: the root target is alive" kill -0 "$p1"
+	check "round $r: the uid 65534 target is alive" kill -0 "$p2"
+	for t in fzroot fznobody; do
+		poll 20 hb_moved "/tmp/$t.hb"
+		check "round $r: target $t: every kind of thread makes progress ($(cat /tmp/$t.hb))" \
+			hb_moved "/tmp/$t.hb"
+		check "round $r: target $t got no SIGCHLD" \
+			test "$(hbv "/tmp/$t.hb" sigchld)" = 0
+	done
+	cleanup
+	poll 20 objects_zero
+	check "round $r: object counters back to 0 once the targets are gone ($(cat $OBJ))" \
+		objects_zero
+	check_rc "round $r: rmmod procsnap within 30 s" 0 timeout -s KILL 30 rmmod procsnap
+	check "round $r: no clone left after rmmod" test -z "$(clones)"
+	r=$((r + 1))
+done
+cleanup
+if [ "$total_s" -gt 0 ]; then
+	rate=$((total * 100 / total_s))
+else
+	rate=0
+fi
+echo "fuzz total: ioctls=$total seconds=$((total_s / 100)) ioctls_per_s=$rate seed=$SEED"
+check "at least 100000 ioctls in all ($total, $rate/s)" test "$total" -ge 100000
+rmmod procsnap 2>/dev/null
+true
