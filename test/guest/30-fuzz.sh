@@ -9,7 +9,13 @@
 # FUZZ_SEED (environment, or /tests/config) picks the seeds; round R uses
 # FUZZ_SEED + R * 7919.  Each round prints "seed=N": `ioctlfuzz --seed N`
 # with the same arguments re-runs it.  FUZZ_ROUNDS, FUZZ_IOCTLS (per round)
-# and FUZZ_DURATION (seconds per round, a cap) size the run.
+# and FUZZ_DURATION (seconds per round, a cap) size the run; FUZZ_CHURN=0
+# runs the targets without threads that are born and exit continually.
+# (test/vm/run.sh passes FUZZ_* numbers from the host's environment.)
+#
+# A kernel splat ends the test at once: what follows (cancel, rmmod) would
+# only hang on the wreck.  Progress also goes to the console (kmsg), so a
+# run that hangs still shows how far it got.
 . /tests/lib.sh
 . /tests/snaplib.sh
 
@@ -17,17 +23,32 @@ SEED=${FUZZ_SEED:-$(date +%s)}
 ROUNDS=${FUZZ_ROUNDS:-4}
 PER=${FUZZ_IOCTLS:-30000}
 DUR=${FUZZ_DURATION:-35}
+CHURN=${FUZZ_CHURN:-1}
 OBJ=/sys/module/procsnap/parameters/objects
-echo "seed=$SEED rounds=$ROUNDS ioctls/round=$PER cap=${DUR}s (re-run: FUZZ_SEED=$SEED)"
+KINDS="beat busy sleep read churn"
+[ "$CHURN" = 0 ] && KINDS="beat busy sleep read"
+
+# note MSG: on our output and, live, on the console.
+note() {
+	echo "$*"
+	echo "<2>procsnap-fuzz: $*" >/dev/kmsg 2>/dev/null
+}
+note "seed=$SEED rounds=$ROUNDS ioctls/round=$PER cap=${DUR}s churn=$CHURN (re-run: FUZZ_SEED=$SEED)"
+
+# splat: the kernel log's bug reports, if any.
+splat() {
+	dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|refcount_t|list_del corruption|list_add corruption|blocked for more than|Call Trace' |
+		grep -v procsnap-fuzz
+}
 
 # hbv FILE KEY: a counter from a fuzztarget heartbeat file.
 hbv() { tr ' ' '\n' <"$1" 2>/dev/null | sed -n "s/^$2=//p"; }
 
 # hb_moved FILE: every kind of thread counted on since FILE.0 was taken.
 hb_moved() {
-	for _k in beat busy sleep read churn; do
-		_a=$(hbv "$1.0" $_k)
-		_b=$(hbv "$1" $_k)
+	for _k in $KINDS; do
+		_a=$(hbv "$1.0" "$_k")
+		_b=$(hbv "$1" "$_k")
 		is_pid "$_b" && [ "$_b" -gt "${_a:-0}" ] || return 1
 	done
 }
@@ -39,7 +60,7 @@ start_ft() {
 	_n=$1 _t=$2
 	shift 2
 	rm -f "/tmp/$_n.hb" "/tmp/$_n.hb.0"
-	"$@" fuzztarget --threads "$_t" --busy 1 --hb "/tmp/$_n.hb" \
+	"$@" fuzztarget --threads "$_t" --busy 1 --churn "$CHURN" --hb "/tmp/$_n.hb" \
 		>"/tmp/$_n.log" 2>&1 &
 	FT=$!
 	PIDS="$PIDS $FT"
@@ -62,7 +83,7 @@ while [ $r -le "$ROUNDS" ]; do
 	case $r in
 	1) nt=16 ;; 2) nt=32 ;; 3) nt=8 ;; *) nt=64 ;;
 	esac
-	echo "=== round $r: seed=$rs mode=$mode root target threads=$nt"
+	note "=== round $r: seed=$rs mode=$mode root target threads=$nt"
 	check_rc "round $r: modprobe procsnap" 0 modprobe procsnap
 	chmod $mode /dev/procsnap
 	start_ft fzroot "$nt" || break
@@ -77,6 +98,9 @@ while [ $r -le "$ROUNDS" ]; do
 	t1=$(now_cs)
 	grep -E '^(seed=|ioctlfuzz:|summary:|classes:|real:|total:|at end:|uid65534)' \
 		/tmp/fuzz.$r.out
+	note "round $r: ioctlfuzz seed=$rs exit $rc: $(grep '^total:' /tmp/fuzz.$r.out)"
+	u=$(grep -c '^UNEXPECTED' "/tmp/fuzz.$r.out")
+	[ "$u" = 0 ] || note "round $r: $u UNEXPECTED lines, the first: $(grep -m1 '^UNEXPECTED' "/tmp/fuzz.$r.out")"
 	if [ $rc = 0 ]; then
 		pass "round $r: ioctlfuzz seed=$rs: no unexpected result"
 	else
@@ -87,6 +111,12 @@ while [ $r -le "$ROUNDS" ]; do
 	n=$(sed -n 's/^total: ioctls=\([0-9]*\) .*/\1/p' /tmp/fuzz.$r.out)
 	total=$((total + ${n:-0}))
 	total_s=$((total_s + t1 - t0))
+	if [ -n "$(splat)" ]; then
+		fail "round $r: the kernel log is clean after fuzzing with seed=$rs"
+		dmesg | sed 's/^/    /' | grep -A40 -m1 -E 'BUG:|WARNING:|Oops|refcount_t|corruption' | head -n 60
+		note "round $r: kernel splat with seed=$rs: stopping here"
+		exit 1
+	fi
 
 	check_rc "round $r: delete every snapshot (snapctl delete --all)" 0 \
 		snapctl delete --all

@@ -3,7 +3,7 @@
  * fuzztarget: a multi-threaded process for the ioctl fuzzer to snapshot
  * while it fuzzes, that proves it is still alive and making progress.
  *
- * usage: fuzztarget [--threads N] [--busy N] [--hb FILE]
+ * usage: fuzztarget [--threads N] [--busy N] [--churn 0|1] [--hb FILE]
  *
  * --threads	worker threads (default 16, at most 64), each of one kind by
  *		its index: nanosleep(1 ms) loops, read() of its own pipe
@@ -13,6 +13,8 @@
  *		requests are pending)
  * --busy	how many of them spin in user mode without a system call
  *		(default 1: under TCG every spinner costs a whole vCPU)
+ * --churn	0: no churners (their slots sleep instead), to look past a
+ *		known bug in how threads that exit mid-copy are handled
  * --hb		heartbeat file, rewritten (atomically, FILE.tmp renamed)
  *		every 100 ms:
  *		"beat=N busy=N sleep=N read=N churn=N sigchld=N threads=N"
@@ -140,7 +142,7 @@ static void write_hb(const char *path, uint64_t beat)
 
 int main(int argc, char **argv)
 {
-	int nthreads = 16, busy = 1;
+	int nthreads = 16, busy = 1, churn = 1;
 	const char *hb = NULL;
 	const struct timespec ms20 = { 0, 20000000 };
 	struct sigaction sa;
@@ -151,6 +153,8 @@ int main(int argc, char **argv)
 			nthreads = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--busy"))
 			busy = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--churn"))
+			churn = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--hb"))
 			hb = argv[i + 1];
 		else
@@ -158,7 +162,7 @@ int main(int argc, char **argv)
 	}
 	if (argc % 2 != 1 || nthreads < 1 || nthreads > MAX_THREADS ||
 	    busy < 0) {
-		fprintf(stderr, "usage: fuzztarget [--threads N] [--busy N] [--hb FILE]\n");
+		fprintf(stderr, "usage: fuzztarget [--threads N] [--busy N] [--churn 0|1] [--hb FILE]\n");
 		return 1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -169,6 +173,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nthreads; i++) {
 		/* The first --busy spin; the rest cycle sleep, read, churn. */
 		kinds[i] = i < busy ? K_BUSY : K_SLEEP + (i - busy) % 3;
+		if (kinds[i] == K_CHURN && !churn)
+			kinds[i] = K_SLEEP;
 		if (kinds[i] == K_READ && pipe(pipes[i])) {
 			perror("fuzztarget: pipe");
 			return 1;

@@ -1803,6 +1803,45 @@ static void run(int nfuzz, int nreal, struct stats *tot, double *secs)
 	tot->reopens += reop.st.reopens;
 }
 
+/*
+ * Take back what the fuzzing left pending: requests on processes that may
+ * stay blocked (pid 1, the shell waiting for us) would keep the module's
+ * counters up.  CANCEL, then STATE (which collects a finished result), on
+ * every process; root's run reaches them all.
+ */
+static void cancel_everything(struct stats *tot)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	uint64_t n = 0, cancelled = 0;
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		struct procsnap_target_arg c = { .size = sizeof(c) };
+		struct procsnap_state_arg s = { .size = sizeof(s) };
+		int err;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		c.pid = s.pid = atoi(d->d_name);
+		n += 2;
+		if (ioctl(g_shared_fd, PROCSNAP_IOC_CANCEL, &c) == 0)
+			cancelled++;
+		else if ((err = errno) && !allowed(e_cancel, err))
+			tot->unexpected++, say("UNEXPECTED: [%s seed=%llu] final CANCEL %d: %s\n",
+					       who, (unsigned long long)g_seed, c.pid, ename(err));
+		if (ioctl(g_shared_fd, PROCSNAP_IOC_STATE, &s) &&
+		    (err = errno) && !allowed(e_state, err))
+			tot->unexpected++, say("UNEXPECTED: [%s seed=%llu] final STATE %d: %s\n",
+					       who, (unsigned long long)g_seed, s.pid, ename(err));
+	}
+	closedir(dir);
+	tot->n += n;
+	say("at end: [%s] %llu requests still pending cancelled\n", who,
+	    (unsigned long long)cancelled);
+}
+
 /* Quiescent now: the strict checks no race can excuse. */
 static void final_checks(struct stats *tot)
 {
@@ -2044,6 +2083,10 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < nzombies; i++)
 		waitpid(zombies[i], NULL, 0);
+	memset(&tot, 0, sizeof(tot));
+	cancel_everything(&tot);
+	all_n += tot.n;
+	all_unexpected += tot.unexpected;
 	secs = (double)(now_ns() - t_start) / 1e9;
 	say("total: ioctls=%llu seconds=%.1f ioctls_per_s=%.0f unexpected=%llu seed=%llu\n",
 	    (unsigned long long)all_n, secs, secs > 0 ? (double)all_n / secs : 0.0,
