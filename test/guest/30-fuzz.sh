@@ -24,6 +24,8 @@ ROUNDS=${FUZZ_ROUNDS:-4}
 PER=${FUZZ_IOCTLS:-30000}
 DUR=${FUZZ_DURATION:-35}
 CHURN=${FUZZ_CHURN:-1}
+# FUZZ_THREADS, FUZZ_REAL: fuzzing and real-operation threads of ioctlfuzz
+FUZZ_ARGS="--threads ${FUZZ_THREADS:-4} --real ${FUZZ_REAL:-2}"
 OBJ=/sys/module/procsnap/parameters/objects
 KINDS="beat busy sleep read churn"
 [ "$CHURN" = 0 ] && KINDS="beat busy sleep read"
@@ -33,7 +35,11 @@ note() {
 	echo "$*"
 	echo "<2>procsnap-fuzz: $*" >/dev/kmsg 2>/dev/null
 }
-note "seed=$SEED rounds=$ROUNDS ioctls/round=$PER cap=${DUR}s churn=$CHURN (re-run: FUZZ_SEED=$SEED)"
+# Every kernel message on the console while we run, so that a splat's
+# first lines (WARNING, list corruption) show even if the VM then wedges.
+printk0=$(cut -f1 /proc/sys/kernel/printk)
+echo 7 >/proc/sys/kernel/printk
+note "seed=$SEED rounds=$ROUNDS ioctls/round=$PER cap=${DUR}s churn=$CHURN $FUZZ_ARGS (re-run: FUZZ_SEED=$SEED)"
 
 # splat: the kernel log's bug reports, if any.
 splat() {
@@ -91,8 +97,9 @@ while [ $r -le "$ROUNDS" ]; do
 	start_ft fznobody 8 runas 65534 65534 || break
 	p2=$FT
 	t0=$(now_cs)
+	# shellcheck disable=SC2086
 	timeout -s KILL $((DUR + 120)) ioctlfuzz --seed "$rs" --ioctls "$PER" \
-		--duration "$DUR" --target "$p1" --target "$p2" \
+		--duration "$DUR" --target "$p1" --target "$p2" $FUZZ_ARGS \
 		>/tmp/fuzz.$r.out 2>&1
 	rc=$?
 	t1=$(now_cs)
@@ -115,6 +122,7 @@ while [ $r -le "$ROUNDS" ]; do
 		fail "round $r: the kernel log is clean after fuzzing with seed=$rs"
 		dmesg | sed 's/^/    /' | grep -A40 -m1 -E 'BUG:|WARNING:|Oops|refcount_t|corruption' | head -n 60
 		note "round $r: kernel splat with seed=$rs: stopping here"
+		echo "$printk0" >/proc/sys/kernel/printk
 		exit 1
 	fi
 
@@ -155,4 +163,5 @@ fi
 echo "fuzz total: ioctls=$total seconds=$((total_s / 100)) ioctls_per_s=$rate seed=$SEED"
 check "at least 100000 ioctls in all ($total, $rate/s)" test "$total" -ge 100000
 rmmod procsnap 2>/dev/null
+echo "$printk0" >/proc/sys/kernel/printk
 true

@@ -1782,9 +1782,31 @@ static void run(int nfuzz, int nreal, struct stats *tot, double *secs)
 	pthread_create(&wd, NULL, watchdog, NULL);
 	pthread_create(&rt, NULL, reopener, &reop);
 
-	while (__atomic_load_n(&g_count, __ATOMIC_RELAXED) < g_budget &&
-	       (double)(now_ns() - t_start) / 1e9 < g_duration)
+	for (uint64_t next = t_start + 5000000000ULL;
+	     __atomic_load_n(&g_count, __ATOMIC_RELAXED) < g_budget &&
+	     (double)(now_ns() - t_start) / 1e9 < g_duration;) {
 		usleep(20000);
+		if (now_ns() >= next) {
+			/* Live, also on the console: a wedged run still shows it. */
+			uint64_t c = __atomic_load_n(&g_count, __ATOMIC_RELAXED);
+			double el = (double)(now_ns() - t_start) / 1e9;
+			char line[200];
+			int fd, n;
+
+			n = snprintf(line, sizeof(line),
+				     "<2>ioctlfuzz: [%s] progress: ioctls=%llu seconds=%.0f ioctls_per_s=%.0f seed=%llu\n",
+				     who, (unsigned long long)c, el, (double)c / el,
+				     (unsigned long long)g_seed);
+			say("%s", line + 3);
+			fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				if (write(fd, line, (size_t)n) < 0)
+					n = 0;
+				close(fd);
+			}
+			next += 5000000000ULL;
+		}
+	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(threads[i].th, NULL);
