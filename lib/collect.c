@@ -222,6 +222,7 @@ static void strip_newline(char *s)
 static int proc_metadata(struct collector *c)
 {
 	char path[64];
+	int mem_fd = -1;
 	size_t len;
 	int err;
 
@@ -243,7 +244,14 @@ static int proc_metadata(struct collector *c)
 	c->segs = calloc(c->nr_maps ? c->nr_maps : 1, sizeof(*c->segs));
 	if (!c->segs)
 		return ps_fail(ENOMEM);
-	err = ps_mem_open(&c->mem, c->clone, c->o.rate);
+	/*
+	 * The module's file first: Yama keeps a requester that is not root
+	 * out of /proc/CLONE/mem.  An older module has none (ENOTTY).
+	 */
+	if (procsnap_mem_open(c->ctx, c->clone, &mem_fd) &&
+	    errno != ENOTTY && errno != EINVAL)
+		return -errno;
+	err = ps_mem_open(&c->mem, c->clone, mem_fd, c->o.rate);
 	if (err)
 		return err;
 	c->mem.progress = mem_progress;

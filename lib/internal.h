@@ -167,8 +167,11 @@ struct ps_mem {
 	void *progress_priv;
 };
 
-/* Open /proc/@pid/mem and /proc/@pid/pagemap. */
-int ps_mem_open(struct ps_mem *m, pid_t pid, uint64_t rate);
+/*
+ * Open /proc/@pid/mem (or take @mem_fd, from procsnap_mem_open(), when it
+ * is not -1) and /proc/@pid/pagemap.
+ */
+int ps_mem_open(struct ps_mem *m, pid_t pid, int mem_fd, uint64_t rate);
 void ps_mem_close(struct ps_mem *m);
 /* Fill @runs (reset first) with what is to be read of @map. */
 int ps_mem_runs(struct ps_mem *m, const struct ps_map *map,

@@ -438,6 +438,23 @@ int procsnap_xstate(struct procsnap_ctx *ctx, pid_t clone_pid, pid_t tid,
 	return 0;
 }
 
+PROCSNAP_EXPORT
+int procsnap_mem_open(struct procsnap_ctx *ctx, pid_t clone_pid, int *fd)
+{
+	struct procsnap_mem_open_arg arg;
+	int err;
+
+	if (!ctx || clone_pid <= 0 || !fd)
+		return fail(EINVAL);
+	ARG_INIT(arg, 0);
+	arg.clone_pid = clone_pid;
+	err = dev_ioctl(ctx, PROCSNAP_IOC_MEM_OPEN, &arg);
+	if (err)
+		return err;
+	*fd = arg.fd;
+	return 0;
+}
+
 static int delete_ioctl(struct procsnap_ctx *ctx, pid_t clone_pid,
 			__u32 flags, unsigned int *deleted)
 {
@@ -534,6 +551,12 @@ const char *procsnap_strerror(int err)
 		return "the device does not know this request: the procsnap module is older than libprocsnap (upgrade the module), or the device is not procsnap";
 	case EPROTO:
 		return "procsnap ABI mismatch between the module and libprocsnap: install matching versions";
+	case EDQUOT:
+		return "this user already holds max_snapshots_per_user snapshots and requests (delete some, or raise /sys/module/procsnap/parameters/max_snapshots_per_user)";
+	case EXDEV:
+		return "the target has unshared a pid or time namespace for its children: a snapshot would be pid 1 there, or freeze its clock offsets";
+	case EOPNOTSUPP:
+		return "the target has a userfaultfd registered: a snapshot could be seen by its monitor";
 	}
 
 	/* Unlike strerror(), never formats into a buffer: thread-safe. */

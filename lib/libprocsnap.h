@@ -293,6 +293,22 @@ int procsnap_files(struct procsnap_ctx *ctx, pid_t clone_pid,
 int procsnap_xstate(struct procsnap_ctx *ctx, pid_t clone_pid, pid_t tid,
 		    void *buf, size_t size, size_t *recorded);
 
+/**
+ * procsnap_mem_open() - a read-only file of a snapshot's memory
+ *	(LIBPROCSNAP_0.4; needs a module with PROCSNAP_FEAT_MEM_FD, else
+ *	-ENOTTY)
+ * @ctx:	context from procsnap_open()
+ * @clone_pid:	the snapshot's pid
+ * @fd:		receives the descriptor (close-on-exec), for the caller to
+ *		close(); pread() at an address reads the snapshot's memory
+ *		there, as /proc/CLONE/mem would, also where Yama's
+ *		ptrace_scope keeps the caller out of /proc/CLONE/mem
+ *
+ * Return: 0; -ENOENT no such snapshot; -EPERM not the caller's to read; or
+ * another negative errno (errno set).
+ */
+int procsnap_mem_open(struct procsnap_ctx *ctx, pid_t clone_pid, int *fd);
+
 /*
  * Evidence collection: procsnap_collect() writes what doc/evidence-format.md
  * and snapctl(8) ("EVIDENCE FORMAT") describe: index.txt (the snapshot's

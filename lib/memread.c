@@ -123,7 +123,7 @@ enum ps_map_kind ps_map_kind(const struct ps_map *map, int *err)
 	return PS_MAP_WHOLE;
 }
 
-int ps_mem_open(struct ps_mem *m, pid_t pid, uint64_t rate)
+int ps_mem_open(struct ps_mem *m, pid_t pid, int mem_fd, uint64_t rate)
 {
 	char path[64];
 	long page_size = sysconf(_SC_PAGESIZE);
@@ -140,8 +140,11 @@ int ps_mem_open(struct ps_mem *m, pid_t pid, uint64_t rate)
 		ps_mem_close(m);
 		return ps_fail(ENOMEM);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	m->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	m->mem_fd = mem_fd;
+	if (m->mem_fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+		m->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (m->mem_fd >= 0) {
 		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
 		m->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -64,6 +64,8 @@ static long procsnap_ioctl(struct file *file, unsigned int cmd,
 		return procsnap_ioctl_files(uarg);
 	case PROCSNAP_IOC_XSTATE:
 		return procsnap_ioctl_xstate(uarg);
+	case PROCSNAP_IOC_MEM_OPEN:
+		return procsnap_ioctl_mem_open(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -16,17 +16,24 @@
 #include <linux/delay.h>
 #include <linux/elf.h>
 #include <linux/jiffies.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/mm_types.h>
+#include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
 #include <linux/regset.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/time_namespace.h>
 #include <linux/timekeeping.h>
 
 #include <procsnap.h>
 
 #include "procsnap.h"
 
-/* Copies thrown away because a thread was born during the copy. */
+/* Copies thrown away because a thread was born or died during the copy. */
 #define PROCSNAP_MAX_RETRIES	3
 
 unsigned int procsnap_quiesce_timeout_ms = 2000;
@@ -35,7 +42,7 @@ void procsnap_free_rec(struct procsnap_thread_rec *rec)
 {
 	put_pid(rec->tid);
 	rec->tid = NULL;
-	kfree(rec->xstate);
+	kvfree(rec->xstate);
 	rec->xstate = NULL;
 }
 
@@ -65,37 +72,26 @@ void procsnap_record_thread(struct procsnap_thread_rec *rec,
 
 		if (rs->core_note_type == NT_PRSTATUS &&
 		    size == sizeof(rec->regs)) {
-			got = regset_get_alloc(t, rs, size, &data);
-			if (got < 0)
-				continue;
-			if (got == size) {
-				memcpy(&rec->regs, data, size);
-				rec->have_regs = true;
-			}
-			kfree(data);
+			got = regset_get(t, rs, size, &rec->regs);
+			rec->have_regs = got == size;
 		} else if (rs->core_note_type == NT_X86_XSTATE && !rec->xstate) {
-			got = regset_get_alloc(t, rs, size, &data);
+			/*
+			 * Not regset_get_alloc(): its buffer may come from
+			 * vmalloc (AMX makes XSTATE bigger than a page) and
+			 * is not charged to the requester.
+			 */
+			data = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+			if (!data)
+				continue;
+			got = regset_get(t, rs, size, data);
 			if (got <= 0) {
-				if (!got)
-					kfree(data);
+				kvfree(data);
 				continue;
 			}
 			rec->xstate = data;
 			rec->xstate_size = got;
 		}
 	}
-}
-
-static struct procsnap_work *work_of(struct procsnap_request *req,
-				     struct task_struct *t)
-{
-	struct procsnap_work *w;
-
-	lockdep_assert_held(&procsnap_lock);
-	list_for_each_entry(w, &req->works, node)
-		if (w->task == t && w->status != PROCSNAP_WORK_FINISHED)
-			return w;
-	return NULL;
 }
 
 enum quiet {
@@ -112,11 +108,11 @@ static enum quiet threads_quiet(struct procsnap_request *req,
 	struct task_struct *t;
 
 	rcu_read_lock();
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	for_each_thread(current, t) {
 		if (t == current || procsnap_thread_ignored(t))
 			continue;
-		w = work_of(req, t);
+		w = procsnap_work_of(req, t);
 		if (!w) {
 			*missing = get_task_struct(t);
 			q = MISSING;
@@ -134,7 +130,7 @@ static enum quiet threads_quiet(struct procsnap_request *req,
 		q = NOT_YET;
 		break;
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	rcu_read_unlock();
 	return q;
 }
@@ -153,13 +149,14 @@ static int quiesce(struct procsnap_request *req)
 			return 0;
 		if (missing) {
 			/* -ESRCH: it is exiting and will not run user code. */
-			procsnap_queue_work(req, missing);
+			procsnap_queue_work(req, missing, false);
 			put_task_struct(missing);
 		}
 		if (READ_ONCE(req->cancel))
 			return -ECANCELED;
+		/* Dying, or killed by an exec in another thread. */
 		if (fatal_signal_pending(current))
-			return -ESRCH;
+			return -EINTR;
 		if (time_after(jiffies, deadline))
 			return -ETIME;
 		if (q == NOT_YET)
@@ -167,23 +164,27 @@ static int quiesce(struct procsnap_request *req)
 	}
 }
 
-/* A thread was born during the copy: the copy may not be one instant. */
-static bool threads_changed(struct procsnap_request *req)
+/*
+ * A thread was born or has exited during the copy (@exits: the sequence of
+ * the signal struct's stats_lock, which every exiting thread writes): the
+ * copy may not be one instant.
+ */
+static bool threads_changed(struct procsnap_request *req, unsigned int exits)
 {
-	bool changed = false;
+	bool changed = read_seqretry(&current->signal->stats_lock, exits);
 	struct task_struct *t;
 
 	rcu_read_lock();
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	for_each_thread(current, t) {
+		if (changed)
+			break;
 		if (t == current || procsnap_thread_ignored(t))
 			continue;
-		if (!work_of(req, t)) {
+		if (!procsnap_work_of(req, t))
 			changed = true;
-			break;
-		}
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	rcu_read_unlock();
 	return changed;
 }
@@ -207,18 +208,18 @@ static int collect_others(struct procsnap_request *req,
 	if (!others)
 		return -ENOMEM;
 	rcu_read_lock();
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	for_each_thread(current, t) {
 		if (t == current || procsnap_thread_ignored(t))
 			continue;
-		w = work_of(req, t);
+		w = procsnap_work_of(req, t);
 		if (nr == n || !w || !kref_get_unless_zero(&w->ref))
 			continue;
 		others[nr].task = get_task_struct(t);
 		others[nr].work = w;
 		nr++;
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	rcu_read_unlock();
 	*othersp = others;
 	*nrp = nr;
@@ -244,6 +245,7 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req)
 	snap->requested_realtime_ns = req->requested_realtime_ns;
 	snap->requested_boottime_ns = req->requested_boottime_ns;
 	snap->requester_uid = req->requester_uid;
+	snap->cred = get_cred(req->cred);
 	ret = procsnap_record_files(snap);
 	if (ret) {
 		procsnap_snapshot_put(snap);
@@ -254,13 +256,13 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req)
 			       PROCSNAP_THREAD_DUPLICATED);
 	for (i = 0; i < nr; i++) {
 		rec = &snap->threads[i + 1];
-		spin_lock(&procsnap_lock);
+		procsnap_take_lock();
 		if (others[i].work->status == PROCSNAP_WORK_PARKED) {
 			/* It recorded itself; the record moves to us. */
 			*rec = others[i].work->rec;
 			memset(&others[i].work->rec, 0, sizeof(*rec));
 		}
-		spin_unlock(&procsnap_lock);
+		procsnap_drop_lock();
 		if (!rec->tid)
 			procsnap_record_thread(rec, others[i].task,
 					       PROCSNAP_THREAD_IN_KERNEL);
@@ -274,17 +276,74 @@ out:
 	return snap;
 }
 
+/*
+ * What the clone would get wrong, checked with every thread held.  -EXDEV:
+ * the thread's next child enters a new pid namespace (the clone would be
+ * its pid 1, and its reaper) or a new time namespace (whose offsets the
+ * clone would freeze).  -EOPNOTSUPP: a userfaultfd is registered, whose
+ * monitor might get a fork event (its features are private to fs/, so any
+ * registration refuses).  -EPERM: the target has exec'd something the
+ * requester may not ptrace.
+ */
+static int check_copyable(struct procsnap_request *req)
+{
+	struct mm_struct *mm = current->mm;
+	struct nsproxy *ns = current->nsproxy;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (ns->pid_ns_for_children != task_active_pid_ns(current))
+		return -EXDEV;
+#ifdef CONFIG_TIME_NS
+	if (ns->time_ns_for_children != ns->time_ns)
+		return -EXDEV;
+#endif
+	if (mm != req->mm && !procsnap_requester_may_still(req))
+		return -EPERM;
+#ifdef CONFIG_USERFAULTFD
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		mmap_read_lock(mm);
+		for_each_vma(vmi, vma) {
+			if (vma->vm_userfaultfd_ctx.ctx) {
+				ret = -EOPNOTSUPP;
+				break;
+			}
+		}
+		mmap_read_unlock(mm);
+	}
+#endif
+	return ret;
+}
+
+/*
+ * fork() gave way to a job stop, a ptrace stop or a freezer, or an exec in
+ * another thread is killing this one: the target is alive, so the
+ * duplication starts over rather than report it gone.
+ */
+static bool must_start_over(struct procsnap_request *req, int ret)
+{
+	if (ret != -ERESTARTNOINTR && ret != -EINTR && ret != -ESRCH)
+		return false;
+	if (READ_ONCE(req->cancel))
+		return false;
+	return !(current->signal->flags & SIGNAL_GROUP_EXIT);
+}
+
 /**
  * procsnap_duplicate - make the snapshot; runs in the target's context
  * @req: the request, in state DUPLICATING with current as its duplicator
  *
- * Ends the request: done with the snapshot, or failed.  Parked threads are
- * released either way.
+ * Ends the request: done with the snapshot, or failed; or, when the target
+ * must take a stop first, puts it back to requested (procsnap_request_retry).
+ * Parked threads are released in every case.
  */
 void procsnap_duplicate(struct procsnap_request *req)
 {
 	struct procsnap_snapshot *snap = NULL;
-	unsigned int tries;
+	struct mem_cgroup *old_memcg;
+	unsigned int tries, exits;
 	u64 quiesced_ns;
 	pid_t nr;
 	int ret;
@@ -294,8 +353,14 @@ void procsnap_duplicate(struct procsnap_request *req)
 		ret = quiesce(req);
 		if (ret)
 			goto fail;
+		ret = check_copyable(req);
+		if (ret)
+			goto fail;
 		quiesced_ns = ktime_get_ns();
+		exits = read_seqbegin(&current->signal->stats_lock);
+		old_memcg = set_active_memcg(req->memcg);
 		snap = build_snapshot(req);
+		set_active_memcg(old_memcg);
 		if (IS_ERR(snap)) {
 			ret = PTR_ERR(snap);
 			goto fail;
@@ -306,7 +371,7 @@ void procsnap_duplicate(struct procsnap_request *req)
 			procsnap_snapshot_put(snap);
 			goto fail;
 		}
-		if (!threads_changed(req))
+		if (!threads_changed(req, exits))
 			break;
 		procsnap_snapshot_delete(snap);
 		procsnap_snapshot_put(snap);
@@ -328,5 +393,11 @@ void procsnap_duplicate(struct procsnap_request *req)
 	return;
 
 fail:
+	if (must_start_over(req, ret)) {
+		procsnap_request_retry(req);
+		return;
+	}
+	if (ret == -ERESTARTNOINTR || ret == -EINTR)
+		ret = -ESRCH;
 	procsnap_request_finish(req, PROCSNAP_STATE_FAILED, -ret, NULL);
 }

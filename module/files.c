@@ -17,8 +17,12 @@
 
 #include "procsnap.h"
 
-/* Bounds the pause and the memory a snapshot of a huge fd table costs. */
-#define PROCSNAP_MAX_FILES	65536
+/*
+ * Bounds the pause and the memory a snapshot of a huge fd table costs: the
+ * default fs.nr_open, so that every real table fits.  The memory is charged
+ * to the requester, and each path is kept to what FILES can report.
+ */
+#define PROCSNAP_MAX_FILES	1048576
 
 struct fd_grab {
 	struct procsnap_file_rec *recs;
@@ -60,8 +64,13 @@ static void describe(struct procsnap_file_rec *rec, struct file *file,
 	rec->ino = inode->i_ino;
 	rec->dev = new_encode_dev(inode->i_sb->s_dev);
 	rec->mode = inode->i_mode;
-	path = d_path(&file->f_path, buf, PAGE_SIZE);
-	rec->path = kstrdup(IS_ERR(path) ? "?" : path, GFP_KERNEL);
+	path = d_path(&file->f_path, buf, PATH_MAX);
+	if (IS_ERR(path))
+		path = "?";
+	rec->path_len = strlen(path);
+	rec->path = kmemdup_nul(path, min_t(size_t, rec->path_len,
+					    PROCSNAP_FILE_PATH_LEN - 1),
+				GFP_KERNEL_ACCOUNT);
 }
 
 /**
@@ -81,9 +90,9 @@ int procsnap_record_files(struct procsnap_snapshot *snap)
 	if (!count)
 		return 0;
 	g.room = min(count, PROCSNAP_MAX_FILES);
-	g.recs = kvcalloc(g.room, sizeof(*g.recs), GFP_KERNEL);
+	g.recs = kvcalloc(g.room, sizeof(*g.recs), GFP_KERNEL_ACCOUNT);
 	g.files = kvcalloc(g.room, sizeof(*g.files), GFP_KERNEL);
-	buf = (char *)__get_free_page(GFP_KERNEL);
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!g.recs || !g.files || !buf)
 		goto out;
 
@@ -97,7 +106,7 @@ int procsnap_record_files(struct procsnap_snapshot *snap)
 	g.recs = NULL;
 	ret = 0;
 out:
-	free_page((unsigned long)buf);
+	kfree(buf);
 	kvfree(g.files);
 	kvfree(g.recs);
 	return ret;
@@ -126,7 +135,7 @@ static void fill_file_info(const struct procsnap_file_rec *rec,
 	info->ino = rec->ino;
 	info->dev = rec->dev;
 	info->mode = rec->mode;
-	info->path_len = strlen(path);
+	info->path_len = rec->path ? rec->path_len : 1;
 	strscpy(info->path, path, sizeof(info->path));
 }
 

@@ -5,6 +5,7 @@
  * free for later use (see the uapi header).
  */
 #include <linux/build_bug.h>
+#include <linux/file.h>
 #include <linux/pid.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -194,4 +195,32 @@ long procsnap_ioctl_xstate(void __user *uarg)
 	if (ret)
 		return ret;
 	return procsnap_uarg_out(uarg, usize, &arg, sizeof(arg));
+}
+
+long procsnap_ioctl_mem_open(void __user *uarg)
+{
+	struct procsnap_mem_open_arg arg;
+	struct file *file;
+	u32 usize;
+	int ret, fd;
+
+	ret = procsnap_uarg_in(&arg, sizeof(arg), PROCSNAP_MEM_OPEN_SIZE_VER0,
+			       uarg, &usize);
+	if (ret)
+		return ret;
+	if (arg.flags || arg.fd || !reserved_zero(&arg))
+		return -EINVAL;
+	fd = procsnap_mem_open(arg.clone_pid, &file);
+	if (fd < 0)
+		return fd;
+	arg.fd = fd;
+	ret = procsnap_uarg_out(uarg, usize, &arg, sizeof(arg));
+	if (ret) {
+		fput(file);
+		put_unused_fd(fd);
+		return ret;
+	}
+	/* Only now: a descriptor the caller could not learn would leak. */
+	fd_install(fd, file);
+	return 0;
 }

@@ -12,5 +12,6 @@ long procsnap_ioctl_delete(void __user *uarg);
 long procsnap_ioctl_threads(void __user *uarg);
 long procsnap_ioctl_files(void __user *uarg);
 long procsnap_ioctl_xstate(void __user *uarg);
+long procsnap_ioctl_mem_open(void __user *uarg);
 
 #endif /* _PROCSNAP_IOCTL_H */

@@ -7,7 +7,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kstrtox.h>
 #include <linux/module.h>
+#include <linux/workqueue.h>
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
 
@@ -21,6 +23,39 @@ module_param_named(quiesce_timeout_ms, procsnap_quiesce_timeout_ms, uint,
 		   0644);
 MODULE_PARM_DESC(quiesce_timeout_ms,
 		 "How long a duplication waits for the target's other threads to stop running user code (default 2000)");
+
+module_param_named(max_snapshots_per_user, procsnap_max_snapshots_per_user,
+		   uint, 0644);
+MODULE_PARM_DESC(max_snapshots_per_user,
+		 "Snapshots plus requests in flight one user (by real uid of the requester, root included) may hold; REQUEST fails with EDQUOT beyond (default 64, 0 for no limit)");
+
+/* Written under procsnap_lock; a racing reset only loses one sample. */
+static int max_hold_set(const char *val, const struct kernel_param *kp)
+{
+	u64 v;
+	int ret = kstrtou64(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v)
+		return -EINVAL;
+	WRITE_ONCE(procsnap_max_hold_ns, 0);
+	return 0;
+}
+
+static int max_hold_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(procsnap_max_hold_ns));
+}
+
+static const struct kernel_param_ops max_hold_ops = {
+	.set = max_hold_set,
+	.get = max_hold_get,
+};
+
+module_param_cb(max_hold_ns, &max_hold_ops, NULL, 0644);
+MODULE_PARM_DESC(max_hold_ns,
+		 "Longest time procsnap held its spinlock, in ns; write 0 to reset");
 
 /* Live objects, read by the tests to prove nothing leaks. */
 static int objects_get(char *buf, const struct kernel_param *kp)
@@ -46,6 +81,12 @@ static int __init procsnap_init(void)
 	if (ret)
 		goto err_symbols;
 
+	procsnap_wq = alloc_workqueue("procsnap", 0, 0);
+	if (!procsnap_wq) {
+		ret = -ENOMEM;
+		goto err_wq;
+	}
+
 	ret = procsnap_device_init();
 	if (ret) {
 		pr_err("cannot register /dev/%s (%d)\n", PROCSNAP_DEVICE_NAME,
@@ -63,6 +104,8 @@ static int __init procsnap_init(void)
 	return 0;
 
 err_device:
+	destroy_workqueue(procsnap_wq);
+err_wq:
 err_symbols:
 	return ret;
 }
@@ -73,6 +116,8 @@ static void __exit procsnap_exit(void)
 	procsnap_device_exit();
 	procsnap_requests_shutdown();
 	procsnap_snapshots_shutdown();
+	/* Cancelled requests have no retry pending; this drains the rest. */
+	destroy_workqueue(procsnap_wq);
 	wait_event(procsnap_works_idle, !atomic_read(&procsnap_nr_works));
 	/*
 	 * The last callbacks and clones may still be executing their final

@@ -3,7 +3,8 @@
  * procsnap's objects and the one lock that guards their shared fields.
  *
  * A request (struct procsnap_request) exists per target process, in a
- * hashtable keyed by the target's group leader.  It queues one task work
+ * hashtable keyed by the target's process id (the struct pid of its thread
+ * group, which an exec from any thread keeps).  It queues one task work
  * (struct procsnap_work) on every thread of the target; the first thread to
  * run it becomes the duplicating thread, the others park.  A finished
  * duplication leaves a snapshot (struct procsnap_snapshot): the clone task,
@@ -13,23 +14,54 @@
 #define _PROCSNAP_PROCSNAP_H
 
 #include <linux/completion.h>
+#include <linux/cred.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/spinlock.h>
 #include <linux/task_work.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <asm/user.h>
+
+struct mem_cgroup;
+struct mm_struct;
 
 /*
  * Guards: the request table and each request's state, error, cancel,
- * released, snap and works list; each work's status; the snapshot list and
- * each snapshot's owner and deleting flag.  Never held across a sleep: every
- * wait happens on a waitqueue with the lock dropped.
+ * released, generation, snap and works list; the works table and each
+ * work's status; the snapshot list and each snapshot's owner and deleting
+ * flag.  Never held across a sleep: every wait happens on a waitqueue with
+ * the lock dropped.  Taken through procsnap_take_lock() and
+ * procsnap_drop_lock(), which measure how long it is held (max_hold_ns).
  */
 extern spinlock_t procsnap_lock;
+/* Written only with procsnap_lock held; reset to 0 through sysfs. */
+extern u64 procsnap_lock_since;
+extern u64 procsnap_max_hold_ns;
+
+static inline void procsnap_take_lock(void)
+	__acquires(&procsnap_lock)
+{
+	spin_lock(&procsnap_lock);
+	procsnap_lock_since = local_clock();
+}
+
+static inline void procsnap_drop_lock(void)
+	__releases(&procsnap_lock)
+{
+	u64 held = local_clock() - procsnap_lock_since;
+
+	if (held > READ_ONCE(procsnap_max_hold_ns))
+		WRITE_ONCE(procsnap_max_hold_ns, held);
+	spin_unlock(&procsnap_lock);
+}
+
+/* Workqueue of the retries (see request.c); drained on unload. */
+extern struct workqueue_struct *procsnap_wq;
 
 /* Objects alive, for the leak checks of the tests (see main.c). */
 extern atomic_t procsnap_nr_requests;
@@ -39,6 +71,7 @@ extern atomic_t procsnap_nr_snapshots;
 extern wait_queue_head_t procsnap_works_idle;
 
 extern unsigned int procsnap_quiesce_timeout_ms;
+extern unsigned int procsnap_max_snapshots_per_user;
 
 /* One thread of the target, as it was when the copy was made. */
 struct procsnap_thread_rec {
@@ -46,7 +79,7 @@ struct procsnap_thread_rec {
 	u32 flags;			/* PROCSNAP_THREAD_* */
 	bool have_regs;
 	struct user_regs_struct regs;
-	void *xstate;			/* NT_X86_XSTATE payload, kmalloc'd */
+	void *xstate;			/* NT_X86_XSTATE payload, kvmalloc'd */
 	u32 xstate_size;
 };
 
@@ -58,7 +91,8 @@ struct procsnap_file_rec {
 	u64 ino;
 	u32 dev;
 	u32 mode;
-	char *path;			/* kmalloc'd */
+	u32 path_len;			/* of the whole path */
+	char *path;			/* kmalloc'd, at most FILE_PATH_LEN */
 };
 
 struct procsnap_snapshot {
@@ -80,6 +114,7 @@ struct procsnap_snapshot {
 	u64 requested_realtime_ns;
 	u64 requested_boottime_ns;
 	kuid_t requester_uid;
+	const struct cred *cred;	/* the requester's: the clone's own */
 	unsigned int nr_threads;
 	struct procsnap_thread_rec *threads;
 	unsigned int nr_files;
@@ -99,19 +134,21 @@ enum procsnap_work_status {
 struct procsnap_work {
 	struct callback_head cb;
 	struct list_head node;		/* request's works */
+	struct hlist_node by_task;	/* works table, keyed by task */
+	struct list_head cancel_node;	/* request_cancel_queued()'s batch */
 	struct kref ref;		/* task_works entry + temporary users */
 	struct procsnap_request *req;	/* reference held */
 	struct task_struct *task;	/* reference held */
 	enum procsnap_work_status status;
 	bool cancel_tried;		/* request_cancel_queued() had a go */
+	unsigned int generation;	/* of the request, when it parked */
 	struct procsnap_thread_rec rec;	/* filled by the thread when parking */
 };
 
 struct procsnap_request {
 	struct hlist_node node;		/* procsnap request table */
-	struct kref ref;		/* table, works, waiters */
-	struct task_struct *target;	/* group leader, reference held */
-	struct pid *target_pid;
+	struct kref ref;		/* table, works, waiters, retry */
+	struct pid *target_pid;		/* PIDTYPE_TGID: the table's key */
 	unsigned int flags;		/* PROCSNAP_REQUEST_* */
 	const struct file *owner;	/* for PROCSNAP_REQUEST_OWNED */
 	bool hashed;
@@ -119,14 +156,20 @@ struct procsnap_request {
 	int error;			/* positive errno when FAILED */
 	bool cancel;
 	bool released;			/* parked threads may return */
+	/* Bumped when a duplication starts over: its parked threads go. */
+	unsigned int generation;
 	struct task_struct *duplicator;	/* thread that runs the copy */
 	struct list_head works;
 	struct procsnap_snapshot *snap;	/* DONE: reference held */
 	u64 requested_realtime_ns;
 	u64 requested_boottime_ns;
 	kuid_t requester_uid;
+	const struct cred *cred;	/* requester's real credentials */
+	struct mem_cgroup *memcg;	/* requester's, charged for records */
+	struct mm_struct *mm;		/* target's at request (mmgrab) */
 	u64 entered_ns;			/* duplicator entered its callback */
 	wait_queue_head_t wq;		/* state changes and parking */
+	struct delayed_work retry;	/* start over after a job stop */
 };
 
 /*
@@ -142,13 +185,18 @@ static inline bool procsnap_thread_ignored(struct task_struct *t)
 int procsnap_request_start(const struct file *file, pid_t nr,
 			   unsigned int flags);
 int procsnap_request_cancel_pid(pid_t nr);
+void procsnap_request_retry(struct procsnap_request *req);
+bool procsnap_requester_may_still(struct procsnap_request *req);
 int procsnap_request_state(pid_t nr, bool wait, u64 timeout_ns,
 			   int *state, int *error, struct pid **clone_pid);
 void procsnap_request_file_closed(const struct file *file);
 void procsnap_request_forget_snapshot(struct procsnap_snapshot *snap);
 void procsnap_requests_shutdown(void);
 int procsnap_find_target(pid_t nr, struct task_struct **leaderp);
-int procsnap_queue_work(struct procsnap_request *req, struct task_struct *t);
+int procsnap_queue_work(struct procsnap_request *req, struct task_struct *t,
+			bool resume_only);
+struct procsnap_work *procsnap_work_of(struct procsnap_request *req,
+				       struct task_struct *t);
 void procsnap_work_put(struct procsnap_work *w);
 void procsnap_request_put(struct procsnap_request *req);
 void procsnap_request_finish(struct procsnap_request *req, int state,
@@ -190,5 +238,10 @@ int procsnap_snapshot_list(void __user *entries, u32 entry_size,
 			   u32 *nr_entries, u32 *total);
 int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
 			      u32 *nr_entries, u32 *total);
+unsigned int procsnap_snapshots_of(kuid_t uid);
+
+/* memfile.c */
+struct file;
+int procsnap_mem_open(pid_t nr, struct file **filep);
 
 #endif /* _PROCSNAP_PROCSNAP_H */

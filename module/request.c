@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Snapshot requests: the per-target state of the paper (idle, requested,
- * duplicating, done, failed) in a hashtable keyed by the target's group
- * leader, and the task works that make the target's threads come to us.
+ * duplicating, done, failed) in a hashtable keyed by the target's process
+ * id, and the task works that make the target's threads come to us, in a
+ * hashtable keyed by thread so that a duplication over thousands of threads
+ * stays linear.
  *
  * A request queues a task work on every thread of the target.  Task work is
  * the kernel's own per-task hook: the callback runs in the thread's context
@@ -13,18 +15,31 @@
  *
  * Every work holds a reference on its request, and one reference of its own
  * stands for its entry in the thread's task_works list; that one is dropped
- * by the callback when it finishes, or by whoever cancels the entry.
+ * by the callback when it finishes, or by whoever cancels the entry.  A work
+ * is added to the lists and to the thread's task_works under procsnap_lock,
+ * and never once the request is over: a thread counts as held only when its
+ * work is really queued, and cancelling needs a single pass.
+ *
+ * The result of a finished request is delivered once: the first STATE or
+ * WAIT that reports it drops the request from the table (the snapshot stays
+ * listed).  A request whose target has exited is dropped at the next
+ * request; one that failed because its target is dying, at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/hashtable.h>
+#include <linux/memcontrol.h>
 #include <linux/pid.h>
 #include <linux/ptrace.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 
 #include <procsnap.h>
 
@@ -32,12 +47,24 @@
 #include "symbols.h"
 
 DEFINE_SPINLOCK(procsnap_lock);
+u64 procsnap_lock_since;
+u64 procsnap_max_hold_ns;
 atomic_t procsnap_nr_requests = ATOMIC_INIT(0);
 atomic_t procsnap_nr_works = ATOMIC_INIT(0);
 DECLARE_WAIT_QUEUE_HEAD(procsnap_works_idle);
+struct workqueue_struct *procsnap_wq;
+unsigned int procsnap_max_snapshots_per_user = 64;
 
-/* Requests by target group leader; procsnap_lock. */
+/* Requests by the target's struct pid (PIDTYPE_TGID); procsnap_lock. */
 static DEFINE_HASHTABLE(procsnap_requests, 6);
+/* Works by thread, of every request; procsnap_lock. */
+static DEFINE_HASHTABLE(procsnap_works, 12);
+
+/*
+ * How long a duplication that had to give way to a job-control stop or a
+ * freezer waits before queueing its works again.
+ */
+#define PROCSNAP_RETRY_DELAY	msecs_to_jiffies(4)
 
 static bool request_in_flight(const struct procsnap_request *req)
 {
@@ -52,14 +79,14 @@ static bool request_final(struct procsnap_request *req)
 	return state == PROCSNAP_STATE_DONE || state == PROCSNAP_STATE_FAILED;
 }
 
-static struct procsnap_request *request_lookup(struct task_struct *leader)
+static struct procsnap_request *request_lookup(struct pid *tgid)
 {
 	struct procsnap_request *req;
 
 	lockdep_assert_held(&procsnap_lock);
 	hash_for_each_possible(procsnap_requests, req, node,
-			       (unsigned long)leader)
-		if (req->target == leader)
+			       (unsigned long)tgid)
+		if (req->target_pid == tgid)
 			return req;
 	return NULL;
 }
@@ -84,7 +111,10 @@ static void request_release(struct kref *kref)
 	if (req->snap)
 		procsnap_snapshot_put(req->snap);
 	put_pid(req->target_pid);
-	put_task_struct(req->target);
+	put_cred(req->cred);
+	mem_cgroup_put(req->memcg);
+	if (req->mm)
+		mmdrop(req->mm);
 	kfree(req);
 	atomic_dec(&procsnap_nr_requests);
 }
@@ -94,13 +124,20 @@ void procsnap_request_put(struct procsnap_request *req)
 	kref_put(&req->ref, request_release);
 }
 
-static void work_release(struct kref *kref)
+/* Drops the table's reference if the caller could take it off the table. */
+static void request_drop(struct procsnap_request *req)
 {
-	struct procsnap_work *w = container_of(kref, struct procsnap_work, ref);
+	bool put_table;
 
-	spin_lock(&procsnap_lock);
-	list_del(&w->node);
-	spin_unlock(&procsnap_lock);
+	procsnap_take_lock();
+	put_table = request_unhash(req);
+	procsnap_drop_lock();
+	if (put_table)
+		procsnap_request_put(req);
+}
+
+static void work_free(struct procsnap_work *w)
+{
 	procsnap_free_rec(&w->rec);
 	put_task_struct(w->task);
 	procsnap_request_put(w->req);
@@ -109,26 +146,65 @@ static void work_release(struct kref *kref)
 		wake_up_all(&procsnap_works_idle);
 }
 
+static void work_release(struct kref *kref)
+{
+	struct procsnap_work *w = container_of(kref, struct procsnap_work, ref);
+
+	procsnap_take_lock();
+	list_del(&w->node);
+	hash_del(&w->by_task);
+	procsnap_drop_lock();
+	work_free(w);
+}
+
 void procsnap_work_put(struct procsnap_work *w)
 {
 	kref_put(&w->ref, work_release);
 }
 
+/**
+ * procsnap_work_of - the live work of @req on thread @t, if any
+ * @req: the request
+ * @t: a thread
+ */
+struct procsnap_work *procsnap_work_of(struct procsnap_request *req,
+				       struct task_struct *t)
+{
+	struct procsnap_work *w;
+
+	lockdep_assert_held(&procsnap_lock);
+	hash_for_each_possible(procsnap_works, w, by_task, (unsigned long)t)
+		if (w->task == t && w->req == req &&
+		    w->status != PROCSNAP_WORK_FINISHED)
+			return w;
+	return NULL;
+}
+
 static void work_set_status(struct procsnap_work *w,
 			    enum procsnap_work_status status)
 {
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	w->status = status;
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 }
 
 static void park(struct procsnap_request *req, struct procsnap_work *w)
 {
+	unsigned int generation;
+
 	procsnap_record_thread(&w->rec, current, PROCSNAP_THREAD_PARKED);
-	work_set_status(w, PROCSNAP_WORK_PARKED);
+	procsnap_take_lock();
+	w->status = PROCSNAP_WORK_PARKED;
+	generation = req->generation;
+	procsnap_drop_lock();
 	wake_up_all(&req->wq);
-	/* A fatal signal lets us go: an exiting thread runs no user code. */
-	wait_event_killable(req->wq, READ_ONCE(req->released));
+	/*
+	 * A fatal signal lets us go: an exiting thread runs no user code.  A
+	 * duplication that starts over lets us go too, to take a job stop;
+	 * we get a new work before we can reach user mode.
+	 */
+	wait_event_killable(req->wq, READ_ONCE(req->released) ||
+			    READ_ONCE(req->generation) != generation);
 }
 
 /*
@@ -150,7 +226,7 @@ static void procsnap_work_fn(struct callback_head *cb)
 	struct procsnap_request *req = w->req;
 	enum { NOTHING, EXITING, DUPLICATE, PARK } todo = NOTHING;
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	w->status = PROCSNAP_WORK_RUNNING;
 	if (current->flags & PF_EXITING) {
 		todo = EXITING;
@@ -161,7 +237,7 @@ static void procsnap_work_fn(struct callback_head *cb)
 	} else if (req->state == PROCSNAP_STATE_DUPLICATING) {
 		todo = req->duplicator == current ? DUPLICATE : PARK;
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 
 	if (todo == EXITING)
 		work_exiting(req);
@@ -184,16 +260,20 @@ static bool work_match(struct callback_head *cb, void *data)
  * procsnap_queue_work - make thread @t come to procsnap before user mode
  * @req: the request
  * @t: a thread of the target
+ * @resume_only: no TWA_SIGNAL even for PROCSNAP_REQUEST_INTERRUPT: a
+ *	duplication that gave way to a stop must not wake the stopped threads
  *
- * Return: 0, or -ESRCH when @t is past running task works, -ENOMEM.
+ * Return: 0 (also when @t already has a work of @req), -ESRCH when @t is
+ * past running task works, -ECANCELED when @req is over, -ENOMEM.
  */
-int procsnap_queue_work(struct procsnap_request *req, struct task_struct *t)
+int procsnap_queue_work(struct procsnap_request *req, struct task_struct *t,
+			bool resume_only)
 {
 	enum task_work_notify_mode notify = TWA_RESUME;
 	struct procsnap_work *w;
-	int ret;
+	int ret = 0;
 
-	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	if (!w)
 		return -ENOMEM;
 	init_task_work(&w->cb, procsnap_work_fn);
@@ -204,19 +284,26 @@ int procsnap_queue_work(struct procsnap_request *req, struct task_struct *t)
 	w->task = t;
 	w->status = PROCSNAP_WORK_QUEUED;
 	atomic_inc(&procsnap_nr_works);
-
-	spin_lock(&procsnap_lock);
-	list_add_tail(&w->node, &req->works);
-	spin_unlock(&procsnap_lock);
-
-	if (req->flags & PROCSNAP_REQUEST_INTERRUPT)
+	if ((req->flags & PROCSNAP_REQUEST_INTERRUPT) && !resume_only)
 		notify = TWA_SIGNAL;
-	ret = task_work_add(t, &w->cb, notify);
-	if (ret) {
-		work_set_status(w, PROCSNAP_WORK_FINISHED);
-		procsnap_work_put(w);
+
+	procsnap_take_lock();
+	if (request_final(req) || req->cancel) {
+		ret = -ECANCELED;
+	} else if (procsnap_work_of(req, t)) {
+		ret = 1;
+	} else {
+		ret = task_work_add(t, &w->cb, notify);
+		if (!ret) {
+			list_add_tail(&w->node, &req->works);
+			hash_add(procsnap_works, &w->by_task,
+				 (unsigned long)t);
+		}
 	}
-	return ret;
+	procsnap_drop_lock();
+	if (ret)
+		work_free(w);
+	return ret > 0 ? 0 : ret;
 }
 
 /*
@@ -226,28 +313,26 @@ int procsnap_queue_work(struct procsnap_request *req, struct task_struct *t)
  */
 static void request_cancel_queued(struct procsnap_request *req)
 {
-	struct procsnap_work *w, *found;
+	struct procsnap_work *w, *next;
+	LIST_HEAD(batch);
 
-	for (;;) {
-		found = NULL;
-		spin_lock(&procsnap_lock);
-		list_for_each_entry(w, &req->works, node) {
-			if (w->status == PROCSNAP_WORK_QUEUED &&
-			    !w->cancel_tried && kref_get_unless_zero(&w->ref)) {
-				w->cancel_tried = true;
-				found = w;
-				break;
-			}
+	procsnap_take_lock();
+	list_for_each_entry(w, &req->works, node) {
+		if (w->status == PROCSNAP_WORK_QUEUED && !w->cancel_tried &&
+		    kref_get_unless_zero(&w->ref)) {
+			w->cancel_tried = true;
+			list_add_tail(&w->cancel_node, &batch);
 		}
-		spin_unlock(&procsnap_lock);
-		if (!found)
-			return;
-		if (procsnap_syms.task_work_cancel_match(found->task,
-							 work_match, found)) {
-			work_set_status(found, PROCSNAP_WORK_FINISHED);
-			procsnap_work_put(found);	/* the entry's */
+	}
+	procsnap_drop_lock();
+
+	list_for_each_entry_safe(w, next, &batch, cancel_node) {
+		if (procsnap_syms.task_work_cancel_match(w->task, work_match,
+							 w)) {
+			work_set_status(w, PROCSNAP_WORK_FINISHED);
+			procsnap_work_put(w);	/* the entry's */
 		}
-		procsnap_work_put(found);
+		procsnap_work_put(w);
 	}
 }
 
@@ -261,23 +346,42 @@ static void request_cancel_queued(struct procsnap_request *req)
 void procsnap_request_finish(struct procsnap_request *req, int state,
 			     int error, struct procsnap_snapshot *snap)
 {
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
+	if (request_final(req)) {
+		/* Cancelled, or its last thread went, meanwhile. */
+		procsnap_drop_lock();
+		return;
+	}
 	WRITE_ONCE(req->state, state);
 	req->error = error;
 	req->snap = snap;
 	req->duplicator = NULL;
 	WRITE_ONCE(req->released, true);
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	wake_up_all(&req->wq);
 	request_cancel_queued(req);
+	/* A dying target: nobody can ask for it by pid any more. */
+	if (state == PROCSNAP_STATE_FAILED && error == ESRCH)
+		request_drop(req);
 }
 
-static int queue_all_threads(struct procsnap_request *req)
+/*
+ * Queue a work on every thread of the target that has none (all of them,
+ * for a new request).  Return: 0 when at least one thread has a work.
+ */
+static int queue_all_threads(struct procsnap_request *req, bool resume_only)
 {
-	struct task_struct **tasks, *t;
+	struct task_struct **tasks, *leader, *t;
 	unsigned int n, i, nr = 0, queued = 0;
+	bool over = false;
+	int ret;
 
-	n = get_nr_threads(req->target);
+	rcu_read_lock();
+	leader = pid_task(req->target_pid, PIDTYPE_TGID);
+	n = leader ? get_nr_threads(leader) : 0;
+	rcu_read_unlock();
+	if (!n)
+		return -ESRCH;
 	tasks = kcalloc(n, sizeof(*tasks), GFP_KERNEL);
 	if (!tasks)
 		return -ENOMEM;
@@ -287,21 +391,104 @@ static int queue_all_threads(struct procsnap_request *req)
 	 * which does not copy before every thread has a work.
 	 */
 	rcu_read_lock();
-	for_each_thread(req->target, t) {
-		if (nr == n)
-			break;
-		if (!procsnap_thread_ignored(t))
-			tasks[nr++] = get_task_struct(t);
+	leader = pid_task(req->target_pid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, t) {
+			if (nr == n)
+				break;
+			if (!procsnap_thread_ignored(t))
+				tasks[nr++] = get_task_struct(t);
+		}
 	}
 	rcu_read_unlock();
 
 	for (i = 0; i < nr; i++) {
-		if (!procsnap_queue_work(req, tasks[i]))
+		ret = procsnap_queue_work(req, tasks[i], resume_only);
+		if (!ret)
 			queued++;
+		else if (ret == -ECANCELED)
+			over = true;
 		put_task_struct(tasks[i]);
 	}
 	kfree(tasks);
+	if (over)
+		return -ECANCELED;
 	return queued ? 0 : -ESRCH;
+}
+
+static void request_retry_fn(struct work_struct *work)
+{
+	struct procsnap_request *req =
+		container_of(to_delayed_work(work), struct procsnap_request,
+			     retry);
+
+	if (READ_ONCE(req->state) == PROCSNAP_STATE_REQUESTED &&
+	    queue_all_threads(req, true) == -ESRCH)
+		procsnap_request_finish(req, PROCSNAP_STATE_FAILED, ESRCH,
+					NULL);
+	procsnap_request_put(req);
+}
+
+/**
+ * procsnap_request_retry - start a duplication over, a little later
+ * @req: the request, DUPLICATING with current as its duplicator
+ *
+ * For a copy that fork() refused because the target must first take a job
+ * stop, a ptrace stop or a freeze (or a thread is exec'ing): the parked
+ * threads go, and once the target has taken its stop, every thread without
+ * a work gets one again (TWA_RESUME: a stopped thread is not woken), so the
+ * first one back on its way to user mode duplicates.  Queueing at once
+ * would run the callback again before the stop is taken.
+ */
+void procsnap_request_retry(struct procsnap_request *req)
+{
+	procsnap_take_lock();
+	if (req->cancel) {
+		/* request_cancel() waits for a final state: give it one. */
+		procsnap_drop_lock();
+		procsnap_request_finish(req, PROCSNAP_STATE_FAILED, ECANCELED,
+					NULL);
+		return;
+	}
+	WRITE_ONCE(req->state, PROCSNAP_STATE_REQUESTED);
+	req->duplicator = NULL;
+	WRITE_ONCE(req->generation, req->generation + 1);
+	procsnap_drop_lock();
+	wake_up_all(&req->wq);
+	kref_get(&req->ref);
+	if (!queue_delayed_work(procsnap_wq, &req->retry,
+				PROCSNAP_RETRY_DELAY))
+		procsnap_request_put(req);
+}
+
+/**
+ * procsnap_requester_may_still - after an exec, may the requester still
+ *	ptrace the target (current)?
+ * @req: the request
+ *
+ * The credential part of __ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS)
+ * with the requester's credentials: same uids and gids and a dumpable mm,
+ * or CAP_SYS_PTRACE.  A setuid exec thus ends an unprivileged request.
+ */
+bool procsnap_requester_may_still(struct procsnap_request *req)
+{
+	const struct cred *caller = req->cred, *tcred, *old;
+	struct mm_struct *mm = current->mm;
+	bool ok;
+
+	tcred = current_real_cred();
+	old = override_creds(caller);
+	ok = (uid_eq(caller->uid, tcred->euid) &&
+	      uid_eq(caller->uid, tcred->suid) &&
+	      uid_eq(caller->uid, tcred->uid) &&
+	      gid_eq(caller->gid, tcred->egid) &&
+	      gid_eq(caller->gid, tcred->sgid) &&
+	      gid_eq(caller->gid, tcred->gid)) ||
+	     ns_capable_noaudit(tcred->user_ns, CAP_SYS_PTRACE);
+	if (ok && mm && get_dumpable(mm) != SUID_DUMP_USER)
+		ok = ns_capable_noaudit(mm->user_ns, CAP_SYS_PTRACE);
+	revert_creds(old);
+	return ok;
 }
 
 /**
@@ -354,11 +541,10 @@ static struct procsnap_request *request_alloc(struct task_struct *leader,
 {
 	struct procsnap_request *req;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return NULL;
 	kref_init(&req->ref);
-	req->target = leader;
 	req->target_pid = get_task_pid(leader, PIDTYPE_TGID);
 	req->flags = flags;
 	if (flags & PROCSNAP_REQUEST_OWNED)
@@ -367,10 +553,62 @@ static struct procsnap_request *request_alloc(struct task_struct *leader,
 	req->requested_realtime_ns = ktime_get_real_ns();
 	req->requested_boottime_ns = ktime_get_boottime_ns();
 	req->requester_uid = current_uid();
+	req->cred = get_cred(current_real_cred());
+	/* What a snapshot records is charged to whoever asked for it. */
+	req->memcg = get_mem_cgroup_from_mm(current->mm);
+	/* Only to tell an exec: mmgrab() pins the struct, not the memory. */
+	task_lock(leader);
+	req->mm = leader->mm;
+	if (req->mm)
+		mmgrab(req->mm);
+	task_unlock(leader);
 	INIT_LIST_HEAD(&req->works);
 	init_waitqueue_head(&req->wq);
+	INIT_DELAYED_WORK(&req->retry, request_retry_fn);
 	atomic_inc(&procsnap_nr_requests);
 	return req;
+}
+
+/*
+ * Finished requests of targets that have exited: nobody can ask for them
+ * by pid any more.  Unhashes them onto @dead for the caller to put.
+ */
+static void sweep_exited(struct hlist_head *dead)
+{
+	struct procsnap_request *req;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+
+	lockdep_assert_held(&procsnap_lock);
+	hash_for_each_safe(procsnap_requests, bkt, tmp, req, node) {
+		if (request_final(req) &&
+		    !pid_has_task(req->target_pid, PIDTYPE_TGID) &&
+		    request_unhash(req))
+			hlist_add_head(&req->node, dead);
+	}
+}
+
+static void put_swept(struct hlist_head *dead)
+{
+	struct procsnap_request *req;
+	struct hlist_node *tmp;
+
+	hlist_for_each_entry_safe(req, tmp, dead, node)
+		procsnap_request_put(req);
+}
+
+/* Requests in flight plus snapshots held for @uid. */
+static unsigned int held_by(kuid_t uid)
+{
+	struct procsnap_request *req;
+	unsigned int bkt, n;
+
+	lockdep_assert_held(&procsnap_lock);
+	n = procsnap_snapshots_of(uid);
+	hash_for_each(procsnap_requests, bkt, req, node)
+		if (request_in_flight(req) && uid_eq(req->requester_uid, uid))
+			n++;
+	return n;
 }
 
 /**
@@ -385,7 +623,9 @@ int procsnap_request_start(const struct file *file, pid_t nr,
 			   unsigned int flags)
 {
 	struct procsnap_request *req, *old;
+	unsigned int limit = READ_ONCE(procsnap_max_snapshots_per_user);
 	struct task_struct *leader;
+	HLIST_HEAD(dead);
 	bool put_old = false;
 	int ret;
 
@@ -398,36 +638,44 @@ int procsnap_request_start(const struct file *file, pid_t nr,
 		return ret;
 	}
 	req = request_alloc(leader, file, flags);
-	if (!req) {
-		put_task_struct(leader);
+	put_task_struct(leader);
+	if (!req)
 		return -ENOMEM;
-	}
 
-	spin_lock(&procsnap_lock);
-	old = request_lookup(leader);
+	procsnap_take_lock();
+	sweep_exited(&dead);
+	old = request_lookup(req->target_pid);
 	if (old && request_in_flight(old)) {
-		spin_unlock(&procsnap_lock);
-		procsnap_request_put(req);
-		return -EBUSY;
+		ret = -EBUSY;
+	} else if (limit && held_by(req->requester_uid) >= limit) {
+		ret = -EDQUOT;
+	} else {
+		/* A finished request only kept its result: replace it. */
+		if (old)
+			put_old = request_unhash(old);
+		hash_add(procsnap_requests, &req->node,
+			 (unsigned long)req->target_pid);
+		req->hashed = true;
+		/* Ours while we queue: a CANCEL may take the table's. */
+		kref_get(&req->ref);
 	}
-	/* A finished request only kept its result for STATE: replace it. */
-	if (old)
-		put_old = request_unhash(old);
-	hash_add(procsnap_requests, &req->node, (unsigned long)leader);
-	req->hashed = true;
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
+	put_swept(&dead);
 	if (put_old)
 		procsnap_request_put(old);
+	if (ret) {
+		procsnap_request_put(req);
+		return ret;
+	}
 
-	ret = queue_all_threads(req);
+	ret = queue_all_threads(req, false);
+	if (ret == -ECANCELED)		/* cancelled already: not our error */
+		ret = 0;
 	if (ret) {
 		procsnap_request_finish(req, PROCSNAP_STATE_FAILED, -ret, NULL);
-		spin_lock(&procsnap_lock);
-		put_old = request_unhash(req);
-		spin_unlock(&procsnap_lock);
-		if (put_old)
-			procsnap_request_put(req);
+		request_drop(req);
 	}
+	procsnap_request_put(req);
 	return ret;
 }
 
@@ -441,24 +689,26 @@ static void request_cancel(struct procsnap_request *req)
 	struct procsnap_snapshot *snap;
 	bool put_table;
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	req->cancel = true;
 	if (req->state == PROCSNAP_STATE_REQUESTED) {
 		WRITE_ONCE(req->state, PROCSNAP_STATE_FAILED);
 		req->error = ECANCELED;
 		WRITE_ONCE(req->released, true);
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	wake_up_all(&req->wq);
+	if (cancel_delayed_work_sync(&req->retry))
+		procsnap_request_put(req);
 	request_cancel_queued(req);
 
 	wait_event(req->wq, request_final(req));
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	snap = req->snap;
 	req->snap = NULL;
 	put_table = request_unhash(req);
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	if (snap) {
 		procsnap_snapshot_delete(snap);
 		procsnap_snapshot_put(snap);
@@ -467,6 +717,11 @@ static void request_cancel(struct procsnap_request *req)
 		procsnap_request_put(req);
 }
 
+/*
+ * The request for the process of @nr, which the caller must have the right
+ * to ask for (as for REQUEST) whether or not there is one: -EPERM tells
+ * nothing about other users' requests.  NULL with *err 0: no request.
+ */
 static struct procsnap_request *request_get_by_pid(pid_t nr, int *err)
 {
 	struct procsnap_request *req;
@@ -475,11 +730,17 @@ static struct procsnap_request *request_get_by_pid(pid_t nr, int *err)
 	*err = procsnap_find_target(nr, &leader);
 	if (*err)
 		return NULL;
-	spin_lock(&procsnap_lock);
-	req = request_lookup(leader);
+	if (!procsnap_syms.ptrace_may_access(leader,
+					     PTRACE_MODE_ATTACH_REALCREDS)) {
+		put_task_struct(leader);
+		*err = -EPERM;
+		return NULL;
+	}
+	procsnap_take_lock();
+	req = request_lookup(task_tgid(leader));
 	if (req)
 		kref_get(&req->ref);
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	put_task_struct(leader);
 	return req;
 }
@@ -493,9 +754,9 @@ int procsnap_request_cancel_pid(pid_t nr)
 	req = request_get_by_pid(nr, &ret);
 	if (!req)
 		return ret ? ret : -ENOENT;
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	in_flight = request_in_flight(req);
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	if (in_flight)
 		request_cancel(req);
 	procsnap_request_put(req);
@@ -510,12 +771,15 @@ int procsnap_request_cancel_pid(pid_t nr)
  * @state: out: PROCSNAP_STATE_*
  * @error: out: positive errno when FAILED
  * @clone_pid: out: when DONE, the clone's pid with a reference, else NULL
+ *
+ * A final state is reported once: the request leaves the table with it.
  */
 int procsnap_request_state(pid_t nr, bool wait, u64 timeout_ns,
 			   int *state, int *error, struct pid **clone_pid)
 {
 	struct procsnap_request *req;
 	long left = MAX_SCHEDULE_TIMEOUT;
+	bool put_table = false;
 	int ret;
 
 	*state = PROCSNAP_STATE_IDLE;
@@ -546,12 +810,16 @@ int procsnap_request_state(pid_t nr, bool wait, u64 timeout_ns,
 		}
 	}
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	*state = req->state;
 	*error = req->error;
 	if (req->snap)
 		*clone_pid = get_pid(req->snap->clone_pid);
-	spin_unlock(&procsnap_lock);
+	if (request_final(req))
+		put_table = request_unhash(req);
+	procsnap_drop_lock();
+	if (put_table)
+		procsnap_request_put(req);
 	procsnap_request_put(req);
 	return 0;
 }
@@ -562,15 +830,15 @@ static struct procsnap_request *next_request_of(const struct file *file)
 	struct procsnap_request *req;
 	unsigned int bkt;
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	hash_for_each(procsnap_requests, bkt, req, node) {
 		if (!file || req->owner == file) {
 			kref_get(&req->ref);
-			spin_unlock(&procsnap_lock);
+			procsnap_drop_lock();
 			return req;
 		}
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	return NULL;
 }
 
@@ -599,14 +867,14 @@ void procsnap_request_forget_snapshot(struct procsnap_snapshot *snap)
 	struct procsnap_request *req, *found = NULL;
 	unsigned int bkt;
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	hash_for_each(procsnap_requests, bkt, req, node) {
 		if (req->snap == snap && request_unhash(req)) {
 			found = req;
 			break;
 		}
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	if (found)
 		procsnap_request_put(found);
 }

@@ -13,10 +13,20 @@
  * it can die, leaves the target's session and process group, drops the file
  * table it shares with the target (CLONE_FILES spares copying it and taking
  * a reference on every file), and ignores every signal but SIGKILL.  The
- * target's threads stay held until all of that is done.
+ * target's threads stay held until all of that is done.  Then it leaves the
+ * target's cgroups for the root ones, so that freezing or killing the
+ * target's cgroup (a service stop) completes and its memory.oom.group
+ * cannot pick the clone.
+ *
+ * The suspect must not touch it: the clone takes the requester's
+ * credentials, so a target of another user can neither signal, ptrace nor
+ * write the snapshot, and only the requester (or whoever may ptrace the
+ * requester's processes) may read, list and delete it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cgroup.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/oom.h>
 #include <linux/pid.h>
@@ -44,11 +54,11 @@ struct procsnap_snapshot *procsnap_snapshot_alloc(struct task_struct *target,
 {
 	struct procsnap_snapshot *snap;
 
-	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
+	snap = kzalloc(sizeof(*snap), GFP_KERNEL_ACCOUNT);
 	if (!snap)
 		return NULL;
-	snap->threads = kcalloc(nr_threads, sizeof(*snap->threads),
-				GFP_KERNEL);
+	snap->threads = kvcalloc(nr_threads, sizeof(*snap->threads),
+				 GFP_KERNEL_ACCOUNT);
 	if (!snap->threads) {
 		kfree(snap);
 		return NULL;
@@ -73,8 +83,10 @@ static void snapshot_release(struct kref *kref)
 
 	for (i = 0; i < snap->nr_threads; i++)
 		procsnap_free_rec(&snap->threads[i]);
-	kfree(snap->threads);
+	kvfree(snap->threads);
 	procsnap_free_files(snap);
+	if (snap->cred)
+		put_cred(snap->cred);
 	put_pid(snap->clone_pid);
 	put_pid(snap->target_pid);
 	if (snap->clone)
@@ -88,11 +100,30 @@ void procsnap_snapshot_put(struct procsnap_snapshot *snap)
 	kref_put(&snap->ref, snapshot_release);
 }
 
+/* In the clone: the requester's credentials instead of the target's. */
+static int clone_take_creds(struct procsnap_snapshot *snap)
+{
+	const struct cred *old;
+	struct cred *new;
+
+	/* prepare_creds() copies current's subjective credentials. */
+	old = override_creds(snap->cred);
+	new = prepare_creds();
+	revert_creds(old);
+	if (!new)
+		return -ENOMEM;
+	return commit_creds(new);
+}
+
 /* In the clone: stop being part of the target's world. */
-static void clone_detach(struct procsnap_snapshot *snap)
+static int clone_detach(struct procsnap_snapshot *snap)
 {
 	char comm[TASK_COMM_LEN];
-	int sig;
+	int sig, ret;
+
+	ret = clone_take_creds(snap);
+	if (ret)
+		return ret;
 
 	/* Out of the target's session and process group, and its tty. */
 	procsnap_syms.ksys_setsid();
@@ -107,6 +138,7 @@ static void clone_detach(struct procsnap_snapshot *snap)
 	procsnap_syms.__set_task_comm(current, comm, false);
 	/* A real-time target's policy is inherited; a parked clone needs none. */
 	sched_set_normal(current, 0);
+	return 0;
 }
 
 /* Leaves the list and drops the clone's references; called by the clone. */
@@ -114,11 +146,11 @@ static void clone_gone(struct procsnap_snapshot *snap)
 {
 	bool listed;
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	listed = !list_empty(&snap->node);
 	list_del_init(&snap->node);
 	snap->dead = true;
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	complete_all(&snap->gone);
 	procsnap_request_forget_snapshot(snap);
 	if (listed)
@@ -132,9 +164,12 @@ static int procsnap_clone_main(void *arg)
 
 	/* Until moved under kthreadd, dying would signal the target. */
 	wait_for_completion(&snap->reparented);
-	if (!READ_ONCE(snap->abort))
-		clone_detach(snap);
+	if (!READ_ONCE(snap->abort) && clone_detach(snap))
+		WRITE_ONCE(snap->abort, true);
 	complete(&snap->detached);
+	/* Not in the pause: the target runs again from here on. */
+	if (!READ_ONCE(snap->abort))
+		cgroup_attach_task_all(*procsnap_syms.kthreadd_task, current);
 
 	for (;;) {
 		/* Killable, not in the load average, no obstacle to suspend. */
@@ -195,9 +230,12 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 	nr = procsnap_syms.kernel_clone(&args);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (nr < 0) {
+		/*
+		 * -ERESTARTNOINTR: a stop, a freeze or a fatal signal is
+		 * pending; the caller tells which.
+		 */
 		procsnap_snapshot_put(snap);
-		/* Only a fatal signal is left to cause a restart. */
-		return nr == -ERESTARTNOINTR ? -ESRCH : nr;
+		return nr;
 	}
 
 	rcu_read_lock();
@@ -215,6 +253,9 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 	reparent_to_kthreadd(clone);
 	complete(&snap->reparented);
 	wait_for_completion(&snap->detached);
+	/* It could not take the requester's credentials: it exits. */
+	if (READ_ONCE(snap->abort))
+		return -ENOMEM;
 	return nr;
 }
 
@@ -224,15 +265,28 @@ bool procsnap_snapshot_publish(struct procsnap_snapshot *snap,
 {
 	bool alive;
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	alive = !snap->dead;
 	if (alive) {
 		snap->owner = owner;
 		kref_get(&snap->ref);		/* the list's */
 		list_add_tail(&snap->node, &procsnap_snapshots);
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	return alive;
+}
+
+/* Snapshots held for requests of @uid; procsnap_lock. */
+unsigned int procsnap_snapshots_of(kuid_t uid)
+{
+	struct procsnap_snapshot *snap;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&procsnap_lock);
+	list_for_each_entry(snap, &procsnap_snapshots, node)
+		if (uid_eq(snap->requester_uid, uid))
+			n++;
+	return n;
 }
 
 bool procsnap_is_clone(struct task_struct *task)
@@ -240,14 +294,14 @@ bool procsnap_is_clone(struct task_struct *task)
 	struct procsnap_snapshot *snap;
 	bool found = false;
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	list_for_each_entry(snap, &procsnap_snapshots, node) {
 		if (snap->clone == task) {
 			found = true;
 			break;
 		}
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	return found;
 }
 
@@ -259,13 +313,24 @@ bool procsnap_is_clone(struct task_struct *task)
  */
 void procsnap_snapshot_delete(struct procsnap_snapshot *snap)
 {
-	spin_lock(&procsnap_lock);
+	unsigned long deadline;
+
+	procsnap_take_lock();
 	snap->deleting = true;
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	send_sig(SIGKILL, snap->clone, 1);
 	wait_for_completion(&snap->gone);
 	/* exit_state is set after exit_mm(): the memory is back. */
 	while (!READ_ONCE(snap->clone->exit_state))
+		schedule_timeout_uninterruptible(1);
+	/*
+	 * kthreadd ignores SIGCHLD, so the clone reaps itself right after:
+	 * wait for its pid to go too, so that a caller that looks finds
+	 * nothing left.  Bounded, should anything ever keep it a zombie.
+	 */
+	deadline = jiffies + HZ;
+	while (pid_has_task(snap->clone_pid, PIDTYPE_PID) &&
+	       time_before(jiffies, deadline))
 		schedule_timeout_uninterruptible(1);
 }
 
@@ -280,7 +345,7 @@ struct procsnap_snapshot *procsnap_snapshot_get_by_pid(pid_t nr)
 	pid = find_get_pid(nr);
 	if (!pid)
 		return NULL;
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	list_for_each_entry(snap, &procsnap_snapshots, node) {
 		if (snap->clone_pid == pid) {
 			kref_get(&snap->ref);
@@ -288,7 +353,7 @@ struct procsnap_snapshot *procsnap_snapshot_get_by_pid(pid_t nr)
 			break;
 		}
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	put_pid(pid);
 	return found;
 }
@@ -330,7 +395,7 @@ int procsnap_snapshot_delete_pid(pid_t nr, unsigned int *deleted)
 	snap = procsnap_snapshot_get_by_pid(nr);
 	if (!snap)
 		return -ENOENT;
-	if (procsnap_may_access(snap, PTRACE_MODE_ATTACH_REALCREDS)) {
+	if (procsnap_may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
 		procsnap_snapshot_delete(snap);
 		*deleted = 1;
 	} else {
@@ -350,16 +415,16 @@ next_to_delete(bool (*match)(struct procsnap_snapshot *, const void *),
 {
 	struct procsnap_snapshot *snap;
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	list_for_each_entry(snap, &procsnap_snapshots, node) {
 		if (!snap->deleting && match(snap, data)) {
 			snap->deleting = true;
 			kref_get(&snap->ref);
-			spin_unlock(&procsnap_lock);
+			procsnap_drop_lock();
 			return snap;
 		}
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	return NULL;
 }
 
@@ -378,12 +443,12 @@ static unsigned int delete_matching(bool (*match)(struct procsnap_snapshot *,
 	return n;
 }
 
-/* Visible in the caller's pid namespace, and the caller may kill it. */
+/* Visible in the caller's pid namespace, and the caller may read it. */
 static bool deletable_by_caller(struct procsnap_snapshot *snap,
 				const void *unused)
 {
 	return pid_vnr(snap->clone_pid) &&
-	       procsnap_may_access(snap, PTRACE_MODE_ATTACH_REALCREDS);
+	       procsnap_may_access(snap, PTRACE_MODE_READ_REALCREDS);
 }
 
 int procsnap_snapshot_delete_all(unsigned int *deleted)
@@ -418,22 +483,22 @@ static struct procsnap_snapshot **snapshot_get_all(unsigned int *nrp)
 	struct procsnap_snapshot **all, *snap;
 	unsigned int n = 0, nr = 0;
 
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	list_for_each_entry(snap, &procsnap_snapshots, node)
 		n++;
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 
 	all = kcalloc(n + 8, sizeof(*all), GFP_KERNEL);
 	if (!all)
 		return NULL;
-	spin_lock(&procsnap_lock);
+	procsnap_take_lock();
 	list_for_each_entry(snap, &procsnap_snapshots, node) {
 		if (nr == n + 8)
 			break;
 		kref_get(&snap->ref);
 		all[nr++] = snap;
 	}
-	spin_unlock(&procsnap_lock);
+	procsnap_drop_lock();
 	*nrp = nr;
 	return all;
 }

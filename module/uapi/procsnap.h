@@ -88,9 +88,22 @@ struct procsnap_version {
 
 /*
  * Per-target state, as in the paper (initial 0, requested 1, duplicating 2,
- * done 3) plus failed.  A target has at most one request in flight; a
- * finished one (done or failed) stays visible until the next request for the
- * same target, until its snapshot is deleted, or until the target exits.
+ * done 3) plus failed.  A target has at most one request in flight.  A
+ * finished one (done or failed) is reported once, as in the paper, where
+ * reading "done" resets the state: the first STATE or WAIT that returns it
+ * forgets the request, and the target is idle again (its snapshot stays, see
+ * LIST).  Unread, it is forgotten at the next request for the same target,
+ * when its snapshot is deleted, or once the target has exited.
+ *
+ * Why a duplication fails (the error of FAILED, besides those of fork()):
+ * ESRCH the target died; ECANCELED cancelled; ETIME its threads did not stop
+ * within quiesce_timeout_ms; EAGAIN threads kept being born or dying during
+ * the copy; EXDEV the target has unshared a pid or time namespace for its
+ * children (the clone would be its pid 1 or freeze its clock offsets);
+ * EOPNOTSUPP it has a userfaultfd registered (its monitor could see a fork);
+ * EPERM it exec'd something the requester may not ptrace.  A stop, ptrace
+ * stop or freeze of the target only delays the duplication until the target
+ * runs again.
  */
 #define PROCSNAP_STATE_IDLE		0
 #define PROCSNAP_STATE_REQUESTED	1
@@ -126,9 +139,12 @@ struct procsnap_version {
  * REQUEST errors: ESRCH no such process, or a zombie or exiting one; EINVAL a
  * kernel thread, a procsnap snapshot, or the caller itself; EPERM the caller
  * may not ptrace the target (PTRACE_MODE_ATTACH_REALCREDS); EBUSY a request
- * for this target is already in flight.
- * CANCEL: ENOENT when no request is in flight; a request that completes while
- * being cancelled has its snapshot deleted.
+ * for this target is already in flight; EDQUOT the requester's real uid
+ * already holds max_snapshots_per_user snapshots and requests (a module
+ * parameter).
+ * CANCEL: EPERM as for REQUEST (also for STATE and WAIT, whether or not a
+ * request exists); ENOENT when no request is in flight; a request that
+ * completes while being cancelled has its snapshot deleted.
  */
 struct procsnap_target_arg {
 	__u32 size;
@@ -235,7 +251,10 @@ struct procsnap_snapshot_info {
  * @reserved:	must be 0
  *
  * Lists the snapshots whose clone is visible in the caller's pid namespace
- * and that the caller may ptrace.  @entry_size must be from
+ * and that the caller may read (PTRACE_MODE_READ_REALCREDS over the clone,
+ * which runs with the credentials of its requester: the requester, or
+ * whoever may ptrace the requester's processes; never a target of another
+ * user).  THREADS, FILES, XSTATE, MEM_OPEN and DELETE need the same.  @entry_size must be from
  * PROCSNAP_SNAPSHOT_INFO_SIZE_VER0 to a page when @nr_entries is not 0 (else
  * EINVAL); a larger entry is zero-filled past what the module knows.
  */
@@ -264,8 +283,9 @@ struct procsnap_list_arg {
  * @reserved:	must be 0
  *
  * Returns once the snapshots are gone (their memory freed).  ENOENT: no such
- * snapshot; EPERM: the caller may not ptrace it.  DELETE_ALL deletes those
- * the caller may and succeeds with @deleted 0 when there are none.
+ * snapshot; EPERM: the caller may not read it (see LIST).  DELETE_ALL
+ * deletes those the caller may and succeeds with @deleted 0 when there are
+ * none.
  */
 struct procsnap_delete_arg {
 	__u32 size;
@@ -319,7 +339,7 @@ struct procsnap_thread_info {
  *
  * @entries 0 with @nr_entries 0 asks for @total only.  @entry_size as for
  * LIST, from PROCSNAP_THREAD_INFO_SIZE_VER0 to a page.  ENOENT: no such
- * snapshot; EPERM: the caller may not ptrace it.
+ * snapshot; EPERM: the caller may not read it (see LIST).
  */
 struct procsnap_threads_arg {
 	__u32 size;
@@ -346,7 +366,8 @@ struct procsnap_threads_arg {
  * @dev:	device of the inode, encoded as in struct stat's st_dev
  * @mode:	inode mode (file type and permissions)
  * @path_len:	length of the whole path; @path holds at most
- *		PROCSNAP_FILE_PATH_LEN - 1 bytes of it, NUL-terminated
+ *		PROCSNAP_FILE_PATH_LEN - 1 bytes of it, NUL-terminated (the
+ *		module keeps no more)
  * @reserved0:	zero
  * @path:	as /proc/PID/fd/N shows it ("socket:[1234]", "/x (deleted)")
  * @reserved:	zero

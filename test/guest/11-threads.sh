@@ -70,8 +70,9 @@ if start_target sread --main asm-read --fifo /tmp/sread.fifo; then
 		state_is "$sread" requested
 	check "1 thread blocked in read: no clone yet" test -z "$(clones)"
 	echo x >/tmp/sread.fifo
-	if poll 30 sh -c "snapctl state $sread | grep -q '^done '"; then
-		c=$(snapctl state "$sread" | sed 's/^done //')
+	# The result is delivered once: keep the answer that says done.
+	if poll 30 sh -c "snapctl state $sread >/tmp/sread.state; grep -q '^done ' /tmp/sread.state"; then
+		c=$(sed 's/^done //' /tmp/sread.state)
 		pass "1 thread blocked in read: done once the read returns (clone $c)"
 		snapcheck threads "$c" /tmp/sread.info
 		snapctl delete "$c" >/dev/null

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MEM_OPEN: a read-only file of a snapshot's memory.
+ *
+ * /proc/CLONE/mem needs PTRACE_MODE_ATTACH, which Yama (ptrace_scope 1 and
+ * 2) refuses to anyone but an ancestor or CAP_SYS_PTRACE, so a requester
+ * that is not root could not read its own snapshot on a hardened host.  The
+ * module checks the requester's right once, as for THREADS, and hands out a
+ * file that reads what /proc/CLONE/mem would, and can do nothing else.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/ptrace.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <procsnap.h>
+
+#include "procsnap.h"
+
+/* As /proc/PID/mem: one bounce page at a time. */
+static ssize_t memfile_read(struct file *file, char __user *buf, size_t count,
+			    loff_t *ppos)
+{
+	struct task_struct *clone = file->private_data;
+	unsigned long addr = *ppos;
+	ssize_t copied = 0;
+	char *page;
+	int n;
+
+	if (!count)
+		return 0;
+	page = (char *)__get_free_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	while (count) {
+		size_t chunk = min_t(size_t, count, PAGE_SIZE);
+
+		/* Reads through the clone's own page tables, never COW. */
+		n = access_process_vm(clone, addr, page, chunk, FOLL_FORCE);
+		if (!n) {
+			/* Nothing mapped here; or the snapshot is gone: EOF. */
+			if (!copied && READ_ONCE(clone->mm))
+				copied = -EIO;
+			break;
+		}
+		if (copy_to_user(buf, page, n)) {
+			copied = -EFAULT;
+			break;
+		}
+		buf += n;
+		addr += n;
+		copied += n;
+		count -= n;
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	if (copied > 0)
+		*ppos = addr;
+	free_page((unsigned long)page);
+	return copied;
+}
+
+/* As /proc/PID/mem: offsets are addresses, so all 64 bits are valid. */
+static loff_t memfile_lseek(struct file *file, loff_t offset, int orig)
+{
+	switch (orig) {
+	case SEEK_CUR:
+		offset += file->f_pos;
+		fallthrough;
+	case SEEK_SET:
+		file->f_pos = offset;
+		force_successful_syscall_return();
+		return offset;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int memfile_release(struct inode *inode, struct file *file)
+{
+	put_task_struct(file->private_data);
+	return 0;
+}
+
+static const struct file_operations memfile_fops = {
+	.owner = THIS_MODULE,
+	.read = memfile_read,
+	.llseek = memfile_lseek,
+	.release = memfile_release,
+};
+
+/**
+ * procsnap_mem_open - a new read-only file of snapshot @nr's memory
+ * @nr: the clone's pid in the caller's namespace
+ * @filep: out: the file, for the caller to fd_install() once the caller's
+ *	process has learnt the descriptor (or fput() and put_unused_fd())
+ *
+ * Return: a reserved file descriptor, -ENOENT, -EPERM, or another negative
+ * errno.
+ */
+int procsnap_mem_open(pid_t nr, struct file **filep)
+{
+	struct procsnap_snapshot *snap;
+	struct task_struct *clone;
+	struct file *file;
+	int fd, ret;
+
+	ret = procsnap_snapshot_get_readable(nr, &snap);
+	if (ret)
+		return ret;
+	/* The task, not the snapshot: the file may outlive a deletion. */
+	clone = get_task_struct(snap->clone);
+	procsnap_snapshot_put(snap);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_task;
+	}
+	file = anon_inode_getfile("[procsnap-mem]", &memfile_fops, clone,
+				  O_RDONLY);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_fd;
+	}
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_UNSIGNED_OFFSET;
+	*filep = file;
+	return fd;
+
+err_fd:
+	put_unused_fd(fd);
+err_task:
+	put_task_struct(clone);
+	return ret;
+}
