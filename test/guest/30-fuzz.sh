@@ -107,7 +107,11 @@ while [ $r -le "$ROUNDS" ]; do
 		/tmp/fuzz.$r.out
 	note "round $r: ioctlfuzz seed=$rs exit $rc: $(grep '^total:' /tmp/fuzz.$r.out)"
 	u=$(grep -c '^UNEXPECTED' "/tmp/fuzz.$r.out")
-	[ "$u" = 0 ] || note "round $r: $u UNEXPECTED lines, the first: $(grep -m1 '^UNEXPECTED' "/tmp/fuzz.$r.out")"
+	# on the console too: a later hang must not hide them
+	[ "$u" = 0 ] || note "round $r: $u UNEXPECTED lines"
+	grep -m20 '^UNEXPECTED' "/tmp/fuzz.$r.out" | while read -r l; do
+		echo "<2>procsnap-fuzz: $l" >/dev/kmsg 2>/dev/null
+	done
 	if [ $rc = 0 ]; then
 		pass "round $r: ioctlfuzz seed=$rs: no unexpected result"
 	else

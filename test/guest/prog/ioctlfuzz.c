@@ -520,7 +520,12 @@ static void *map(size_t len, int prot)
 	return p;
 }
 
-static unsigned char *unmapped;		/* a page nobody maps */
+/*
+ * 512 pages no access reaches: kept mapped PROT_NONE, since a hole we
+ * munmap()ed would soon hold our own later mappings (and the kernel would
+ * rightly write there).
+ */
+static unsigned char *unmapped;
 
 static void setup_memory(struct thread *t)
 {
@@ -576,7 +581,10 @@ static uint64_t pick_buf(struct thread *t, int *kind)
 	case P_GOOD: return (uint64_t)(uintptr_t)t->entries;
 	case P_RO: return (uint64_t)(uintptr_t)t->ro;
 	case P_NULL: return 0;
-	case P_UNMAPPED: return (uint64_t)(uintptr_t)unmapped;
+	case P_UNMAPPED:
+		/* or straddling the end of user space */
+		return chance(t, 20) ? 0x7ffffffff000ULL - 8 * below(t, 8) :
+			(uint64_t)(uintptr_t)unmapped;
 	case P_EDGE: return (uint64_t)(uintptr_t)(t->edge + PAGE - 8 * (1 + below(t, 64)));
 	case P_KERNEL: return kernel_addr(t);
 	case P_NONCANON: return 0x8000000000000000ULL | (rnd(t) & ~0xfffULL);
@@ -879,7 +887,10 @@ static void *place(struct thread *t, struct gen *g, size_t len, size_t span)
 		g->edge_k = k;
 		return p;
 	case P_NULL: return NULL;
-	case P_UNMAPPED: return unmapped + 8 * below(t, 512);
+	case P_UNMAPPED:
+		return chance(t, 20) ?
+			(void *)(uintptr_t)(0x7ffffffff000ULL - 8 * below(t, 8)) :
+			unmapped + 8 * below(t, 512);
 	case P_KERNEL: return (void *)(uintptr_t)kernel_addr(t);
 	case P_NONCANON:
 		return (void *)(uintptr_t)(0x8000000000000000ULL |
@@ -1172,6 +1183,19 @@ static void use_mem_fd(struct thread *t, int mfd, pid_t clone,
 	}
 	base = first_map(clone);
 	t->st.memfds++;
+	/* The uapi: read-only, close-on-exec, cannot be mapped. */
+	if (!(fcntl(mfd, F_GETFD) & FD_CLOEXEC) ||
+	    (fcntl(mfd, F_GETFL) & O_ACCMODE) != O_RDONLY)
+		unexpected(t, "%s: MEM_OPEN fd %d (%s) flags %#x/%#x: not read-only close-on-exec",
+			   what, mfd, link, fcntl(mfd, F_GETFD), fcntl(mfd, F_GETFL));
+	if (chance(t, 10)) {
+		void *m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, mfd, 0);
+
+		if (m != MAP_FAILED) {
+			munmap(m, PAGE);
+			unexpected(t, "%s: a MEM_OPEN file can be mapped", what);
+		}
+	}
 	for (int i = 0; i < 8; i++) {
 		uint64_t off;
 		ssize_t r;
@@ -2044,7 +2068,6 @@ int main(int argc, char **argv)
 		g_shared_fd = 200;
 	}
 	unmapped = map(PAGE * 512, PROT_NONE);
-	munmap(unmapped, PAGE * 512);
 	find_kthreads();
 	for (int i = 0; i < ntargets; i++)
 		target_uid[i] = uid_of(targets[i]);
