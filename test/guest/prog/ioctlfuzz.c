@@ -1606,7 +1606,8 @@ static void *watchdog(void *arg)
 			uint64_t s = __atomic_load_n(&t->op_start,
 						     __ATOMIC_ACQUIRE);
 
-			if (!s)
+			/* s > now: the ioctl started after we read the clock */
+			if (!s || s > now)
 				continue;
 			busy++;
 			/* A blocked WAIT (timeout 0, or huge) gets a signal. */
