@@ -57,6 +57,20 @@ module_param_cb(max_hold_ns, &max_hold_ops, NULL, 0644);
 MODULE_PARM_DESC(max_hold_ns,
 		 "Longest time procsnap held its spinlock, in ns; write 0 to reset");
 
+/* Root only: a kernel text address, for telling which step held longest. */
+static int max_hold_where_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%pS\n",
+			  (void *)READ_ONCE(procsnap_max_hold_ip));
+}
+
+static const struct kernel_param_ops max_hold_where_ops = {
+	.get = max_hold_where_get,
+};
+
+module_param_cb(max_hold_where, &max_hold_where_ops, NULL, 0400);
+MODULE_PARM_DESC(max_hold_where, "Where the longest hold of max_hold_ns ended");
+
 /* Live objects, read by the tests to prove nothing leaks. */
 static int objects_get(char *buf, const struct kernel_param *kp)
 {

@@ -42,6 +42,7 @@ extern spinlock_t procsnap_lock;
 /* Written only with procsnap_lock held; reset to 0 through sysfs. */
 extern u64 procsnap_lock_since;
 extern u64 procsnap_max_hold_ns;
+extern unsigned long procsnap_max_hold_ip;	/* where it was released */
 
 static inline void procsnap_take_lock(void)
 	__acquires(&procsnap_lock)
@@ -55,8 +56,10 @@ static inline void procsnap_drop_lock(void)
 {
 	u64 held = local_clock() - procsnap_lock_since;
 
-	if (held > READ_ONCE(procsnap_max_hold_ns))
+	if (held > READ_ONCE(procsnap_max_hold_ns)) {
 		WRITE_ONCE(procsnap_max_hold_ns, held);
+		WRITE_ONCE(procsnap_max_hold_ip, _THIS_IP_);
+	}
 	spin_unlock(&procsnap_lock);
 }
 

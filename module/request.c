@@ -49,6 +49,7 @@
 DEFINE_SPINLOCK(procsnap_lock);
 u64 procsnap_lock_since;
 u64 procsnap_max_hold_ns;
+unsigned long procsnap_max_hold_ip;
 atomic_t procsnap_nr_requests = ATOMIC_INIT(0);
 atomic_t procsnap_nr_works = ATOMIC_INIT(0);
 DECLARE_WAIT_QUEUE_HEAD(procsnap_works_idle);
