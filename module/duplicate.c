@@ -411,7 +411,13 @@ fail:
 		procsnap_request_retry(req);
 		return;
 	}
-	if (ret == -ERESTARTNOINTR || ret == -EINTR)
+	/*
+	 * A dying target makes fork() fail in many ways (EINTR, a memory
+	 * charge refused to a task being killed: ENOMEM): it is gone.
+	 */
+	if (ret == -ERESTARTNOINTR || ret == -EINTR ||
+	    (ret != -ECANCELED &&
+	     (current->signal->flags & SIGNAL_GROUP_EXIT)))
 		ret = -ESRCH;
 	procsnap_request_finish(req, PROCSNAP_STATE_FAILED, -ret, NULL);
 }
