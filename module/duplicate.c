@@ -143,7 +143,12 @@ static int quiesce(struct procsnap_request *req)
 	struct task_struct *missing;
 	enum quiet q;
 
-	deadline = jiffies + msecs_to_jiffies(procsnap_quiesce_timeout_ms);
+	/*
+	 * Every thread must get a CPU once to come to us: the allowance is
+	 * per thousand threads, so 10,000 threads on two CPUs fit too.
+	 */
+	deadline = jiffies + msecs_to_jiffies(procsnap_quiesce_timeout_ms) *
+		   max(1, get_nr_threads(current) / 1000);
 	for (;;) {
 		missing = NULL;
 		q = threads_quiet(req, &missing);

@@ -22,7 +22,7 @@
 module_param_named(quiesce_timeout_ms, procsnap_quiesce_timeout_ms, uint,
 		   0644);
 MODULE_PARM_DESC(quiesce_timeout_ms,
-		 "How long a duplication waits for the target's other threads to stop running user code (default 2000)");
+		 "How long a duplication waits for the target's other threads to stop running user code, per 1000 threads (default 2000)");
 
 module_param_named(max_snapshots_per_user, procsnap_max_snapshots_per_user,
 		   uint, 0644);
