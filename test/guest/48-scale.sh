@@ -27,6 +27,7 @@ qt0=$(cat $P/quiesce_timeout_ms 2>/dev/null)
 # QUIESCE, SNAP_CS.  A failure with ETIME (quiesce_timeout_ms) is retried
 # once with a long timeout so that the part still measures something.
 snap() {
+	hb_step "48-scale $1: snapshot"
 	[ -w $P/max_hold_ns ] && echo 0 >$P/max_hold_ns
 	_t0=$(now_cs)
 	if ! req "$(ival "$1" pid)"; then

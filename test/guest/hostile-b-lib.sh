@@ -32,6 +32,10 @@ hb_start() {
 # to kill.
 hb_forget() { PIDS=""; }
 
+# hb_step TEXT: say in the kernel log which step runs, so that a splat on
+# the console can be placed (the test's own output is shown only after).
+hb_step() { echo "hostile-b: $*" >/dev/kmsg; }
+
 # ival NAME KEY: a value from /tmp/NAME.info.
 ival() { sed -n "s/^$2=//p" "/tmp/$1.info"; }
 
@@ -62,6 +66,7 @@ after_each() {
 run_tool() {
 	_name=$1
 	shift
+	hb_step "$_name: $*"
 	"$@" >/tmp/tool.out 2>&1
 	_rc=$?
 	cat /tmp/tool.out
