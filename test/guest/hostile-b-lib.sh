@@ -32,9 +32,9 @@ hb_start() {
 # to kill.
 hb_forget() { PIDS=""; }
 
-# hb_step TEXT: say in the kernel log which step runs, so that a splat on
+# hb_step TEXT: say in the kernel log (at a level the console shows) which step runs, so that a splat on
 # the console can be placed (the test's own output is shown only after).
-hb_step() { echo "hostile-b: $*" >/dev/kmsg; }
+hb_step() { echo "<2>hostile-b: $*" >/dev/kmsg; }
 
 # ival NAME KEY: a value from /tmp/NAME.info.
 ival() { sed -n "s/^$2=//p" "/tmp/$1.info"; }
