@@ -1,0 +1,150 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Scale: 1,000 and 10,000 threads, 100,000 open files with ~300-byte paths,
+# 60,000 mappings.  Each snapshot works (done; THREADS total is the thread
+# count, FILES total the fd count, a planted pattern reads back), and the
+# longest hold of procsnap's spinlock (module parameter max_hold_ns,
+# contract 11, reset by writing 0) grows less than 30x for 10x the threads:
+# not with the square.  Prints every part's timings (pause_ns, quiesce_ns
+# from snapctl list --json, the hold, wall time); run with --mem 4096.
+. /tests/lib.sh
+. /tests/snaplib.sh
+. /tests/hostile-b-lib.sh
+
+check_rc "modprobe procsnap" 0 modprobe procsnap
+need_snapshots
+raise_limits
+P=/sys/module/procsnap/parameters
+echo "limits: threads-max $(cat /proc/sys/kernel/threads-max) pid_max $(cat /proc/sys/kernel/pid_max) max_map_count $(cat /proc/sys/vm/max_map_count) nr_open $(cat /proc/sys/fs/nr_open); $(free -m | sed -n 2p)"
+if [ -e $P/max_hold_ns ]; then
+	pass "the module has max_hold_ns"
+else
+	fail "the module has max_hold_ns (contract 11): $P/max_hold_ns missing"
+fi
+qt0=$(cat $P/quiesce_timeout_ms 2>/dev/null)
+
+# snap NAME: reset the hold, snapshot target NAME; sets C, HOLD, PAUSE,
+# QUIESCE, SNAP_CS.  A failure with ETIME (quiesce_timeout_ms) is retried
+# once with a long timeout so that the part still measures something.
+snap() {
+	hb_step "48-scale $1: snapshot"
+	[ -w $P/max_hold_ns ] && echo 0 >$P/max_hold_ns
+	_t0=$(now_cs)
+	if ! req "$(ival "$1" pid)"; then
+		fail "$1: snapshot (exit $RC: $(cat /tmp/req.err))"
+		grep -q ETIME /tmp/req.err || return 1
+		echo 120000 >$P/quiesce_timeout_ms
+		[ -w $P/max_hold_ns ] && echo 0 >$P/max_hold_ns
+		_t0=$(now_cs)
+		req "$(ival "$1" pid)"
+		_rc=$?
+		echo "$qt0" >$P/quiesce_timeout_ms
+		if [ $_rc != 0 ]; then
+			fail "$1: snapshot with quiesce_timeout_ms=120000 (exit $RC)"
+			return 1
+		fi
+		echo "$1: snapshot done with quiesce_timeout_ms=120000"
+	else
+		pass "$1: snapshot done"
+	fi
+	SNAP_CS=$(($(now_cs) - _t0))
+	HOLD=$(cat $P/max_hold_ns 2>/dev/null || echo none)
+	PAUSE=$(list_json_field "$C" pause_ns)
+	QUIESCE=$(list_json_field "$C" quiesce_ns)
+	echo "$1: request+wait ${SNAP_CS} cs, pause_ns $PAUSE, quiesce_ns $QUIESCE, max_hold_ns $HOLD"
+}
+
+# stop NAME: kill target NAME and wait for it.
+stop() {
+	_t0=$(now_cs)
+	kill -9 "$(ival "$1" pid)"
+	wait "$(ival "$1" pid)" 2>/dev/null
+	hb_forget
+	echo "$1: killed and reaped in $(($(now_cs) - _t0)) cs"
+}
+
+# --- threads -------------------------------------------------------------------
+for nt in 1000 10000; do
+	name=t$nt
+	hb_start "$name" manythreads --threads $nt --busy 1 --sleepers 10 \
+		--stack 16 || continue
+	if snap "$name"; then
+		check "$name: THREADS total is $nt" test "$(hbtool threads "$C")" = $nt
+		check "$name: the planted pattern reads back" hbtool checkpat "$C" \
+			"$(ival "$name" pat)" "$(ival "$name" pat_size)" "$(ival "$name" seed)"
+		eval "hold_$nt=\$HOLD pause_$nt=\$PAUSE quiesce_$nt=\$QUIESCE"
+		check_rc "$name: delete" 0 snapctl delete "$C"
+	fi
+	stop "$name"
+	if objects_zero 30; then
+		pass "$name: objects back to 0"
+	else
+		fail "$name: objects back to 0 ($(cat "$OBJECTS"))"
+	fi
+done
+echo "worst hold: 1,000 threads ${hold_1000:-?} ns, 10,000 threads ${hold_10000:-?} ns"
+echo "pause: 1,000 threads ${pause_1000:-?} ns, 10,000 threads ${pause_10000:-?} ns; quiesce ${quiesce_1000:-?} / ${quiesce_10000:-?} ns"
+# ratio A B: B / A, one decimal
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b / a }'; }
+if is_pid "$hold_1000" && is_pid "$hold_10000"; then
+	r=$(ratio "$hold_1000" "$hold_10000")
+	check "max_hold_ns grows ${r}x for 10x the threads (< 30x: not quadratic)" \
+		test "$hold_10000" -lt $((30 * hold_1000))
+else
+	fail "max_hold_ns at 1,000 and 10,000 threads: not measured (${hold_1000:-?}, ${hold_10000:-?})"
+fi
+if is_pid "$pause_1000" && is_pid "$pause_10000"; then
+	r=$(ratio "$pause_1000" "$pause_10000")
+	check "the pause grows ${r}x for 10x the threads (< 30x)" \
+		test "$pause_10000" -lt $((30 * pause_1000))
+fi
+
+# --- 100,000 open files with long paths -----------------------------------------
+rm -rf /tmp/mt-files
+if hb_start files manythreads --files 100000 --pathlen 300 --fdir /tmp/mt-files; then
+	fp=$(ival files pid)
+	# shellcheck disable=SC2012 # numeric names only
+	nfd=$(ls "/proc/$fp/fd" | wc -l)
+	echo "files: the target has $nfd descriptors, paths of $(ival files pathlen) bytes"
+	if snap files; then
+		check "files: FILES total is the target's $nfd descriptors" \
+			test "$(hbtool files "$C")" = "$nfd"
+		check "files: the recorded paths are the long ones" \
+			hbtool files "$C" 290
+		check "files: the planted pattern reads back" hbtool checkpat "$C" \
+			"$(ival files pat)" "$(ival files pat_size)" "$(ival files seed)"
+		check_rc "files: delete" 0 snapctl delete "$C"
+	fi
+	stop files
+	if objects_zero 30; then
+		pass "files: objects back to 0"
+	else
+		fail "files: objects back to 0 ($(cat "$OBJECTS"))"
+	fi
+fi
+rm -rf /tmp/mt-files
+
+# --- 60,000 mappings ----------------------------------------------------------------
+if hb_start maps manythreads --maps 60000; then
+	mp=$(ival maps pid)
+	nmaps=$(wc -l <"/proc/$mp/maps")
+	echo "maps: the target has $nmaps mappings"
+	check "maps: at least 60,000 mappings" test "$nmaps" -ge 60000
+	if snap maps; then
+		check "maps: the snapshot has the target's $nmaps mappings" \
+			test "$(wc -l <"/proc/$C/maps")" = "$nmaps"
+		check "maps: the planted page reads back" hbtool checkpat "$C" \
+			"$(ival maps map_pat)" 4096 "$(ival maps map_seed)"
+		check_rc "maps: delete" 0 snapctl delete "$C"
+	fi
+	stop maps
+	if objects_zero 30; then
+		pass "maps: objects back to 0"
+	else
+		fail "maps: objects back to 0 ($(cat "$OBJECTS"))"
+	fi
+fi
+
+cleanup
+check "no clone left on the system" test -z "$(clones)"
+check_rc "rmmod procsnap" 0 rmmod procsnap
