@@ -895,13 +895,18 @@ static int cmd_killreq(pid_t pid, long n, int owned)
 					     "not listed", it, st.clone_pid);
 				x_delete(dev, st.clone_pid, NULL);
 			} else if (st.state == PROCSNAP_STATE_IDLE) {
-				/* Never hashed, or cancelled by the WAIT's
-				 * fatal signal (uapi); a done one must stay. */
-				if (phase == 3)
+				/* Never hashed, cancelled by the WAIT's fatal
+				 * signal (uapi), or read by the requester's
+				 * WAIT (a result is delivered once): a done
+				 * one's snapshot must stay. */
+				if (phase == 3 && listed(0, pid) != 1)
 					note(&bad, "iteration %ld: the snapshot "
 					     "vanished with its (not OWNED) "
 					     "requester", it);
-				cancelled++;
+				if (phase == 3)
+					stayed++;
+				else
+					cancelled++;
 			} else {
 				note(&bad, "iteration %ld (phase %d): the "
 				     "orphaned request ended %s", it, phase,
