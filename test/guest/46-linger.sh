@@ -23,6 +23,11 @@ dev_open
 # requester, whatever the rule for deleting them is at ptrace_scope 1.
 yama 0
 as1000() { runas 1000 1000 "$@"; }
+# reload: a fresh module, so that what an earlier section left (the old
+# module leaks) does not decide the next section's checks.
+reload() {
+	rmmod procsnap && modprobe procsnap && dev_open
+}
 
 # --- 1000 cycles as uid 1000 ---------------------------------------------------
 seed=${LINGER_SEED:-$(($(date +%s) % 100000 + 1))}
@@ -34,6 +39,7 @@ snapctl delete --all >/dev/null 2>&1
 check_objects_zero "after 1000 uid-1000 request/kill cycles"
 check "no clone left after the cycles ($(clones | xargs))" test -z "$(clones)"
 echo "INFO: objects after the cycles: $(objects)"
+check_rc "reload the module" 0 reload
 
 # --- a result is delivered once ------------------------------------------------
 if start_target once --size 1M --main sleep; then
@@ -55,6 +61,7 @@ if start_target once --size 1M --main sleep; then
 fi
 cleanup
 check_objects_zero "results read once"
+check_rc "reload the module" 0 reload
 
 # --- failed requests (fork refused by pids.max) ----------------------------------
 if ! grep -q " $CG cgroup2 " /proc/mounts; then
@@ -102,6 +109,7 @@ else
 fi
 [ $cg_mounted = 1 ] && umount $CG && cg_mounted=0
 check_objects_zero "failed requests"
+check_rc "reload the module" 0 reload
 
 # --- max_snapshots_per_user ------------------------------------------------------
 max0=$(cat $MAXP 2>/dev/null)

@@ -11,8 +11,8 @@
  * event-loop pattern).  It resolves page faults with a zero page and counts
  * UFFD_EVENT_FORK messages (closing the new descriptor each brings).  The
  * main thread touches one page (a fault the monitor resolves) and then runs
- * in 1 ms steps, rewriting FILE.stat (atomically) every 50 steps:
- * "seq=N forks=N faults=N".  FILE gives pid= and addr=.
+ * in 1 ms steps, rewriting FILE.stat (atomically) every 50 steps: lines
+ * seq=, forks=, faults=.  FILE gives pid= and addr=.
  *
  * Exit status 77 when the kernel has no userfaultfd.
  */
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 		if (seq % 50 == 0) {
 			char st[128];
 
-			snprintf(st, sizeof(st), "seq=%llu forks=%llu faults=%llu\n",
+			snprintf(st, sizeof(st), "seq=%llu\nforks=%llu\nfaults=%llu\n",
 				 (unsigned long long)seq,
 				 (unsigned long long)__atomic_load_n(&forks, __ATOMIC_SEQ_CST),
 				 (unsigned long long)__atomic_load_n(&faults, __ATOMIC_SEQ_CST));
