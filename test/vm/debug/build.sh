@@ -9,17 +9,23 @@
 # finished build (its .done stamp) is reused as it is.
 #
 #   generic  Debian's linux-source-6.1 + debug.config
-#   rt       linux-source-6.12 (bookworm-backports) + debug.config + rt.config:
+#   rt       linux-source-6.12 (bookworm-security) + debug.config + rt.config:
 #            PREEMPT_RT is mainline since 6.12, while Debian's 6.1 source has
 #            no RT patch and the apt mirror serves no source packages.
 #
-# usage: test/vm/debug/build.sh [generic|rt]
+# usage: test/vm/debug/build.sh [--config-only] [generic|rt]
+#   --config-only  only make and check the .config, in a scratch dir
 #   JOBS=N     parallel jobs (default: the number of CPUs)
 #   NICE=N     niceness of the compile (default 10: the machine stays usable)
 set -euo pipefail
 
 here=$(dirname "$(readlink -f "$0")")
 top=$(cd "$here/../../.." && pwd)
+config_only=0
+if [ "${1:-}" = --config-only ]; then
+	config_only=1
+	shift
+fi
 flavour=${1:-generic}
 
 case "$flavour" in
@@ -44,12 +50,21 @@ hash=$( { echo "$pkg $version"; cat "${fragments[@]}"; } | sha256sum | cut -c1-1
 cache=$top/build/cache/debug-$flavour-$hash
 obj=$cache/obj
 
-if [ -f "$cache/.done" ] && [ -f "$obj/arch/x86/boot/bzImage" ]; then
-	echo "$obj"
-	exit 0
+if [ "$config_only" = 1 ]; then
+	cache=$(mktemp -d)
+	obj=$cache/obj
+	trap 'rm -rf "$cache"' EXIT
+else
+	# One build per cache dir: a second run waits, then finds it done.
+	mkdir -p "$top/build/cache"
+	exec 9>"$cache.lock"
+	flock 9
+	if [ -f "$cache/.done" ] && [ -f "$obj/arch/x86/boot/bzImage" ]; then
+		echo "$obj"
+		exit 0
+	fi
+	rm -rf "$cache"
 fi
-
-rm -rf "$cache"
 mkdir -p "$obj"
 say "configuring $pkg $version in $obj"
 make -s -C "$src" O="$obj" x86_64_defconfig >&2
@@ -57,27 +72,38 @@ make -s -C "$src" O="$obj" x86_64_defconfig >&2
 	"${fragments[@]}" >"$cache/merge.log" 2>&1
 make -s -C "$src" O="$obj" olddefconfig >&2
 
-# Kconfig drops what it cannot satisfy without a word: every line of the
-# fragments must have survived, or the kernel is not what we asked for.
-bad=0
+# Kconfig drops what it cannot satisfy without a word: every option the
+# fragments ask for (the last fragment to name it wins) must have survived,
+# or the kernel is not what we asked for.
+declare -A want=()
+order=()
 while read -r line; do
 	case "$line" in
-	CONFIG_*=*) want=$line sym=${line%%=*} ;;
-	"# CONFIG_"*" is not set") sym=${line#"# "} sym=${sym%% *} want= ;;
+	CONFIG_*=*) sym=${line%%=*} ;;
+	"# CONFIG_"*" is not set") sym=${line#"# "} sym=${sym%% *} line= ;;
 	*) continue ;;
 	esac
+	[ -n "${want[$sym]+set}" ] || order+=("$sym")
+	want[$sym]=$line
+done < <(cat "${fragments[@]}")
+bad=0
+for sym in "${order[@]}"; do
 	got=$(grep -E "^$sym=|^# $sym is not set" "$obj/.config" || true)
-	if [ -n "$want" ]; then
-		[ "$got" = "$want" ] && continue
+	if [ -n "${want[$sym]}" ]; then
+		[ "$got" = "${want[$sym]}" ] && continue
 	else
 		case "$got" in ""|"# $sym is not set") continue ;; esac
 	fi
-	say "config: wanted '${want:-$sym off}', got '${got:-nothing}'"
+	say "config: wanted '${want[$sym]:-$sym off}', got '${got:-nothing}'"
 	bad=1
-done < <(cat "${fragments[@]}")
+done
 if [ "$bad" = 1 ]; then
 	say "the config fragment does not hold; see $cache/merge.log"
 	exit 2
+fi
+if [ "$config_only" = 1 ]; then
+	say "config holds every option of: ${fragments[*]##*/}"
+	exit 0
 fi
 
 jobs=${JOBS:-$(nproc)}

@@ -3,8 +3,8 @@
 #
 # Packages the debug kernel build needs: the kernel source and its build
 # tools.  As root: install what is missing; otherwise print the apt-get line.
-# The rt flavour's source (linux-source-6.12) comes from bookworm-backports,
-# pinned so that nothing else is ever taken from there.
+# The rt flavour's source, linux-source-6.12, is in bookworm-security (Debian
+# 12's second kernel series), so plain bookworm sources serve it.
 #
 # usage: test/vm/debug/deps.sh [generic|rt]
 set -euo pipefail
@@ -31,28 +31,9 @@ mapfile -t need < <(missing)
 if [ "$(id -u)" != 0 ]; then
 	echo "procsnap: the debug kernel needs: ${need[*]}; install them with:" >&2
 	echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
-	[ "$flavour" = rt ] && echo "  (linux-source-6.12 is in bookworm-backports)" >&2
 	exit 1
 fi
 
-if [ "$flavour" = rt ]; then
-	list=/etc/apt/sources.list.d/procsnap-backports.list
-	pin=/etc/apt/preferences.d/procsnap-backports
-	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-		echo 'deb http://deb.debian.org/debian bookworm-backports main' >"$list"
-	fi
-	# Backports are opt-in already (priority 100); the pin makes sure
-	# only the kernel source ever comes from there.
-	cat >"$pin" <<PIN
-Package: *
-Pin: release n=bookworm-backports
-Pin-Priority: 50
-
-Package: linux-source-6.12
-Pin: release n=bookworm-backports
-Pin-Priority: 500
-PIN
-fi
 apt-get update -qq
 echo "procsnap: installing ${need[*]}" >&2
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
