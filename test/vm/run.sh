@@ -258,7 +258,8 @@ read -r pass fail skip < <(sed -n \
 
 sed -n '/^PROCSNAP-DMESG-BEGIN/,/^PROCSNAP-DMESG-END/p' "$log.txt" \
 	>"$work/dmesg.txt"
-bad='BUG:|WARNING:|Oops|general protection|refcount_t|list_del corruption|hung_task|blocked for more than|kmemleak|UBSAN|KASAN|Call Trace'
+# kmemleak's reports, not its start-up lines (the debug kernel has it).
+bad='BUG:|WARNING:|Oops|general protection|refcount_t|list_del corruption|hung_task|blocked for more than|suspected memory leak|unreferenced object|UBSAN|KASAN|Call Trace'
 if grep -E "$bad" "$work/dmesg.txt" >"$work/dmesg-bad.txt"; then
 	echo "FAIL: guest kernel log is clean"
 	sed 's/^/    /' "$work/dmesg-bad.txt"
