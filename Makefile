@@ -8,6 +8,8 @@
 #   make dkms-install    the module source into /usr/src for DKMS
 #   make check           unit tests, then the VM tests on Debian's kernel
 #   make check-rt        the same on Debian's PREEMPT_RT kernel
+#   make check-debug     the VM tests on a KASAN/lockdep/kmemleak/UBSAN kernel
+#   make check-debug-rt  the same on its PREEMPT_RT flavour (6.12)
 #   make demo            a demo inside the VM
 #   make style           checkpatch --strict on the module
 #   V=1 for verbose, W=1 for the kernel's extra warnings.
@@ -76,6 +78,12 @@ check:
 check-rt:
 	test/check.sh --rt
 
+check-debug:
+	test/check-debug.sh
+
+check-debug-rt:
+	test/check-debug.sh --rt
+
 demo:
 	test/demo.sh
 
@@ -91,7 +99,7 @@ distclean: clean
 	rm -rf build
 
 .PHONY: all module module-install install-udev install dkms-install \
-	guest-progs check check-rt demo style clean distclean
+	guest-progs check check-rt check-debug check-debug-rt demo style clean distclean
 
 # Benchmarks (bench/README.md): the paper's tables, side by side with the
 # alternatives, from one VM run; reports land in bench/results/.

@@ -8,11 +8,14 @@
 # usage: test/vm/run.sh [--rt] [--tests "00-module 10-x"] [--warn-module]
 #                       [--out DIR] [--timeout SECS] [--show] [--mem MB]
 #                       [--with-bins "cyclictest gdb"] [--work DIR]
-#                       [--test-timeout SECS]
+#                       [--test-timeout SECS] [--kernel debian|debug|debug-rt]
 #
 # --with-bins copies host programs (by name on PATH, or path) with their
 # shared libraries into the guest; --work puts the build and logs elsewhere
-# than build/vm/RELEASE, so that runs can go in parallel.
+# than build/vm/RELEASE, so that runs can go in parallel.  --kernel debug
+# (debug-rt) boots procsnap's own debug kernel instead of Debian's, built and
+# cached by test/vm/debug/build.sh generic (rt) on first use; PROCSNAP_KERNEL
+# is the same as --kernel.
 #
 # Exit status: 0 every test passed and the kernel log is clean; 1 a test
 # failed or the kernel log shows a bug; 2 the VM did not finish (timeout,
@@ -33,6 +36,7 @@ test_timeout=600
 mem=2048
 with_bins=""
 work=""
+kernel=${PROCSNAP_KERNEL:-debian}
 
 usage() {
 	sed -n 's/^# usage: //p; s/^#  \{20,\}/ /p' "$0" >&2
@@ -52,20 +56,39 @@ while [ $# -gt 0 ]; do
 	--with-bins) with_bins=$2; shift ;;
 	--work) work=$2; shift ;;
 	--test-timeout) test_timeout=$2; shift ;;
+	--kernel) kernel=$2; shift ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; usage ;;
 	esac
 	shift
 done
 
-rel=$(procsnap_kernel_release "$flavour")
-kdir=/usr/src/linux-headers-$rel
-if [ ! -d "$kdir" ]; then
-	echo "run.sh: $kdir missing: run test/deps.sh $flavour" >&2
-	exit 2
-fi
-variant=$rel
-[ "$warn_module" = 1 ] && variant=$rel-warn
+# Debian's kernel: its image package and its headers.  The debug kernel: the
+# bzImage and the O= build dir it came from, which M= builds against; it
+# has everything the VM needs built in, so no module but procsnap's.
+cmdline_extra=""
+case "$kernel" in
+debian)
+	rel=$(procsnap_kernel_release "$flavour")
+	kdir=/usr/src/linux-headers-$rel
+	if [ ! -d "$kdir" ]; then
+		echo "run.sh: $kdir missing: run test/deps.sh $flavour" >&2
+		exit 2
+	fi
+	variant=$rel
+	;;
+debug|debug-rt)
+	flavour=generic
+	[ "$kernel" = debug-rt ] && flavour=rt
+	kdir=$("$top/test/vm/debug/build.sh" "$flavour") || exit 2
+	rel=$(cat "$kdir/include/config/kernel.release")
+	variant=$kernel-$rel
+	# The detectors are chatty at boot: keep all of it for the scan.
+	cmdline_extra=" log_buf_len=8M"
+	;;
+*) echo "run.sh: unknown kernel '$kernel' (debian, debug or debug-rt)" >&2; exit 2 ;;
+esac
+[ "$warn_module" = 1 ] && variant=$variant-warn
 [ -n "$work" ] || work=$top/build/vm/$variant
 [ -n "$out" ] || out=$work/out
 log=$work/console.log
@@ -74,9 +97,16 @@ mkdir -p "$work" "$out"
 say() { echo "vm($variant): $*" >&2; }
 
 # --- kernel --------------------------------------------------------------
-kroot=$(procsnap_fetch_kernel "$rel" "$top/build/cache/$rel")
-kmods=$kroot/lib/modules/$rel
-[ -f "$kmods/modules.dep" ] || depmod -b "$kroot" "$rel"
+if [ "$kernel" = debian ]; then
+	kroot=$(procsnap_fetch_kernel "$rel" "$top/build/cache/$rel")
+	kmods=$kroot/lib/modules/$rel
+	kimage=$kroot/boot/vmlinuz-$rel
+	[ -f "$kmods/modules.dep" ] || depmod -b "$kroot" "$rel"
+else
+	kroot=""
+	kmods=$kdir
+	kimage=$kdir/arch/x86/boot/bzImage
+fi
 
 # --- module, in a private copy so flavours and variants never share objects
 modsrc=$work/module-src
@@ -126,9 +156,12 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
 cp "$modsrc/procsnap.ko" "$stage/lib/modules/$rel/extra/"
 cp "$kmods"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$rel/"
 
-# The 9p share's modules, in dependency order.
-modprobe -d "$kroot" -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p |
-	awk '$1 == "insmod" { print $2 }' >"$work/9p-modules"
+# The 9p share's modules, in dependency order (built into the debug kernel).
+: >"$work/9p-modules"
+if [ -n "$kroot" ]; then
+	modprobe -d "$kroot" -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p |
+		awk '$1 == "insmod" { print $2 }' >"$work/9p-modules"
+fi
 : >"$stage/etc/procsnap-vm.modules"
 while read -r ko; do
 	dst=${ko#"$kroot"}
@@ -193,8 +226,8 @@ start=$(date +%s)
 set +e
 timeout "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem" \
 	-nographic -no-reboot \
-	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init" \
+	-kernel "$kimage" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init$cmdline_extra" \
 	-virtfs "local,path=$out,mount_tag=procsnap_out,security_model=none,id=out" \
 	</dev/null >"$log" 2>&1
 qrc=$?
@@ -227,7 +260,8 @@ read -r pass fail skip < <(sed -n \
 
 sed -n '/^PROCSNAP-DMESG-BEGIN/,/^PROCSNAP-DMESG-END/p' "$log.txt" \
 	>"$work/dmesg.txt"
-bad='BUG:|WARNING:|Oops|general protection|refcount_t|list_del corruption|hung_task|blocked for more than|kmemleak|UBSAN|KASAN|Call Trace'
+# kmemleak's reports, not its start-up lines (the debug kernel has it).
+bad='BUG:|WARNING:|Oops|general protection|refcount_t|list_del corruption|hung_task|blocked for more than|suspected memory leak|unreferenced object|UBSAN|KASAN|Call Trace'
 if grep -E "$bad" "$work/dmesg.txt" >"$work/dmesg-bad.txt"; then
 	echo "FAIL: guest kernel log is clean"
 	sed 's/^/    /' "$work/dmesg-bad.txt"

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-debug (check-debug-rt): every VM test on procsnap's debug kernel
+# (KASAN, KFENCE, lockdep, UBSAN, kmemleak, DEBUG_OBJECTS/LIST/VM, hung-task
+# and lockup detectors; test/vm/debug/debug.config), failing on any report in
+# the kernel log, then the harness self-test on that kernel.  The kernel is
+# built once and cached in build/cache/debug-FLAVOUR-HASH.  Unit tests are
+# left to make check.  The last line counts every check: "N passed, N failed".
+#
+# usage: test/check-debug.sh [--rt]
+#   PROCSNAP_DEBUG_TIMEOUT   seconds the whole VM run may take (default 5400)
+set -uo pipefail
+
+top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$top" || exit 1
+flavour=generic kernel=debug
+if [ "${1:-}" = --rt ]; then
+	flavour=rt kernel=debug-rt
+fi
+
+passed=0
+failed=0
+t0=$(date +%s)
+mkdir -p build
+
+note() { echo "check-debug: $*" >&2; }
+result() {	# result PASS|FAIL name
+	echo "$1: $2"
+	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+finish() {
+	note "took $(( $(date +%s) - t0 )) s"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit
+}
+
+test/deps.sh || exit 1
+test/vm/debug/deps.sh "$flavour" || exit 1
+
+note "the $kernel kernel (built once, then cached)"
+if kdir=$(test/vm/debug/build.sh "$flavour"); then
+	result PASS "the $kernel kernel builds with every option of its fragment"
+	sed 's/^/    /' "$kdir/../.done"
+else
+	result FAIL "the $kernel kernel builds with every option of its fragment"
+	finish
+fi
+
+note "VM tests on the $kernel kernel"
+test/vm/run.sh --kernel "$kernel" --timeout "${PROCSNAP_DEBUG_TIMEOUT:-5400}" \
+	--test-timeout 1200 | tee "build/vm-$kernel.log"
+vm_rc=${PIPESTATUS[0]}
+line=$(grep -E '^vm-[a-z]+: [0-9]+ passed, [0-9]+ failed' "build/vm-$kernel.log" | tail -n1)
+if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+	passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2]))
+fi
+[ "$vm_rc" = 2 ] && result FAIL "VM ran to the end of its tests"
+
+# The scan must be able to fail on this kernel too.
+note "harness self-test: a module that WARNs must fail the run"
+test/vm/run.sh --kernel "$kernel" --warn-module --tests 00-module \
+	>"build/vm-$kernel-selftest.log" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q '^FAIL: guest kernel log is clean' "build/vm-$kernel-selftest.log" &&
+   grep -q 'WARNING:' "build/vm-$kernel-selftest.log"; then
+	result PASS "harness catches a kernel WARNING on the $kernel kernel"
+else
+	result FAIL "harness catches a kernel WARNING on the $kernel kernel (run.sh exit $rc)"
+	tail -n 20 "build/vm-$kernel-selftest.log"
+fi
+finish
