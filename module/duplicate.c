@@ -105,6 +105,7 @@ enum quiet {
 static enum quiet threads_quiet(struct procsnap_request *req,
 				struct task_struct **missing)
 {
+	unsigned int steps = 0;
 	enum quiet q = ALL_QUIET;
 	struct procsnap_work *w;
 	struct task_struct *t;
@@ -112,6 +113,7 @@ static enum quiet threads_quiet(struct procsnap_request *req,
 	rcu_read_lock();
 	procsnap_take_lock();
 	for_each_thread(current, t) {
+		procsnap_relax_lock(&steps);
 		if (t == current || procsnap_thread_ignored(t))
 			continue;
 		w = procsnap_work_of(req, t);
@@ -179,11 +181,13 @@ static int quiesce(struct procsnap_request *req)
 static bool threads_changed(struct procsnap_request *req, unsigned int exits)
 {
 	bool changed = read_seqretry(&current->signal->stats_lock, exits);
+	unsigned int steps = 0;
 	struct task_struct *t;
 
 	rcu_read_lock();
 	procsnap_take_lock();
 	for_each_thread(current, t) {
+		procsnap_relax_lock(&steps);
 		if (changed)
 			break;
 		if (t == current || procsnap_thread_ignored(t))
@@ -208,7 +212,7 @@ static int collect_others(struct procsnap_request *req,
 	struct other_thread *others;
 	struct procsnap_work *w;
 	struct task_struct *t;
-	unsigned int n, nr = 0;
+	unsigned int n, nr = 0, steps = 0;
 
 	n = get_nr_threads(current) + 1;
 	others = kcalloc(n, sizeof(*others), GFP_KERNEL);
@@ -217,6 +221,7 @@ static int collect_others(struct procsnap_request *req,
 	rcu_read_lock();
 	procsnap_take_lock();
 	for_each_thread(current, t) {
+		procsnap_relax_lock(&steps);
 		if (t == current || procsnap_thread_ignored(t))
 			continue;
 		w = procsnap_work_of(req, t);

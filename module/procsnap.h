@@ -51,6 +51,12 @@ static inline void procsnap_take_lock(void)
 	procsnap_lock_since = local_clock();
 }
 
+/*
+ * Walks over every thread of a target let go of procsnap_lock this often,
+ * so that no hold grows with the number of threads.
+ */
+#define PROCSNAP_LOCK_BATCH	64
+
 static inline void procsnap_drop_lock(void)
 	__releases(&procsnap_lock)
 {
@@ -61,6 +67,15 @@ static inline void procsnap_drop_lock(void)
 		WRITE_ONCE(procsnap_max_hold_ip, _THIS_IP_);
 	}
 	spin_unlock(&procsnap_lock);
+}
+
+/* In a long walk: let others in (and preempt us) every few steps. */
+static inline void procsnap_relax_lock(unsigned int *steps)
+{
+	if (++*steps % PROCSNAP_LOCK_BATCH)
+		return;
+	procsnap_drop_lock();
+	procsnap_take_lock();
 }
 
 /* Workqueue of the retries (see request.c); drained on unload. */
@@ -136,14 +151,13 @@ enum procsnap_work_status {
 
 struct procsnap_work {
 	struct callback_head cb;
-	struct list_head node;		/* request's works */
+	struct list_head node;		/* request's works, while queued */
 	struct hlist_node by_task;	/* works table, keyed by task */
 	struct list_head cancel_node;	/* request_cancel_queued()'s batch */
 	struct kref ref;		/* task_works entry + temporary users */
 	struct procsnap_request *req;	/* reference held */
 	struct task_struct *task;	/* reference held */
 	enum procsnap_work_status status;
-	bool cancel_tried;		/* request_cancel_queued() had a go */
 	unsigned int generation;	/* of the request, when it parked */
 	struct procsnap_thread_rec rec;	/* filled by the thread when parking */
 };

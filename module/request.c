@@ -156,7 +156,7 @@ static void work_release(struct kref *kref)
 	struct procsnap_work *w = container_of(kref, struct procsnap_work, ref);
 
 	procsnap_take_lock();
-	list_del(&w->node);
+	list_del_init(&w->node);
 	hash_del(&w->by_task);
 	procsnap_drop_lock();
 	work_free(w);
@@ -237,6 +237,7 @@ static void procsnap_work_fn(struct callback_head *cb)
 
 	procsnap_take_lock();
 	w->status = PROCSNAP_WORK_RUNNING;
+	list_del_init(&w->node);
 	generation = req->generation;
 	if (current->flags & PF_EXITING) {
 		todo = EXITING;
@@ -324,26 +325,37 @@ int procsnap_queue_work(struct procsnap_request *req, struct task_struct *t,
 static void request_cancel_queued(struct procsnap_request *req)
 {
 	struct procsnap_work *w, *next;
+	unsigned int n;
 	LIST_HEAD(batch);
 
-	procsnap_take_lock();
-	list_for_each_entry(w, &req->works, node) {
-		if (w->status == PROCSNAP_WORK_QUEUED && !w->cancel_tried &&
-		    kref_get_unless_zero(&w->ref)) {
-			w->cancel_tried = true;
-			list_add_tail(&w->cancel_node, &batch);
+	/*
+	 * req->works holds only works not yet started; the request is over,
+	 * so nothing joins it.  Taken off in batches: a bounded hold each.
+	 */
+	do {
+		procsnap_take_lock();
+		for (n = 0; n < PROCSNAP_LOCK_BATCH && !list_empty(&req->works);
+		     n++) {
+			w = list_first_entry(&req->works, struct procsnap_work,
+					     node);
+			list_del_init(&w->node);
+			if (w->status == PROCSNAP_WORK_QUEUED &&
+			    kref_get_unless_zero(&w->ref))
+				list_add_tail(&w->cancel_node, &batch);
 		}
-	}
-	procsnap_drop_lock();
+		procsnap_drop_lock();
 
-	list_for_each_entry_safe(w, next, &batch, cancel_node) {
-		if (procsnap_syms.task_work_cancel_match(w->task, work_match,
-							 w)) {
-			work_set_status(w, PROCSNAP_WORK_FINISHED);
-			procsnap_work_put(w);	/* the entry's */
+		list_for_each_entry_safe(w, next, &batch, cancel_node) {
+			list_del(&w->cancel_node);
+			if (procsnap_syms.task_work_cancel_match(w->task,
+								 work_match,
+								 w)) {
+				work_set_status(w, PROCSNAP_WORK_FINISHED);
+				procsnap_work_put(w);	/* the entry's */
+			}
+			procsnap_work_put(w);
 		}
-		procsnap_work_put(w);
-	}
+	} while (n == PROCSNAP_LOCK_BATCH);
 }
 
 /**

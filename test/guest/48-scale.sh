@@ -52,6 +52,7 @@ snap() {
 	PAUSE=$(list_json_field "$C" pause_ns)
 	QUIESCE=$(list_json_field "$C" quiesce_ns)
 	echo "$1: request+wait ${SNAP_CS} cs, pause_ns $PAUSE, quiesce_ns $QUIESCE, max_hold_ns $HOLD"
+	echo "$1: max_hold_where $(cat $P/max_hold_where 2>/dev/null)"
 }
 
 # stop NAME: kill target NAME and wait for it.
