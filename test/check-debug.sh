@@ -49,7 +49,7 @@ else
 fi
 
 note "VM tests on the $kernel kernel"
-test/vm/run.sh --kernel "$kernel" --timeout "${PROCSNAP_DEBUG_TIMEOUT:-5400}" \
+test/vm/run.sh --kernel "$kernel" --mem 4096 --timeout "${PROCSNAP_DEBUG_TIMEOUT:-5400}" \
 	--test-timeout 1200 | tee "build/vm-$kernel.log"
 vm_rc=${PIPESTATUS[0]}
 line=$(grep -E '^vm-[a-z]+: [0-9]+ passed, [0-9]+ failed' "build/vm-$kernel.log" | tail -n1)

@@ -49,7 +49,10 @@ else
 fi
 
 note "VM tests on the $flavour kernel"
-test/vm/run.sh "${vm_args[@]}" | tee build/vm.log
+# The hostile tests (40-49: 10,000 threads, 1000 request/kill cycles, the
+# fuzzer's 10^5 ioctls) want the memory and the time: about 12 min of TCG.
+test/vm/run.sh "${vm_args[@]}" --mem 4096 --timeout 2400 --test-timeout 900 |
+	tee build/vm.log
 vm_rc=${PIPESTATUS[0]}
 line=$(grep -E '^vm-[a-z]+: [0-9]+ passed, [0-9]+ failed' build/vm.log | tail -n1)
 if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
