@@ -88,7 +88,8 @@ raise_limits() {
 # empty when it cannot be.
 CG=/sys/fs/cgroup
 cgroup2_root() {
-	if ! grep -q "^cgroup2 $CG " /proc/mounts; then
+	# Any source name: 46-linger mounts it as "none".
+	if ! grep -q " $CG cgroup2 " /proc/mounts; then
 		mkdir -p $CG
 		mount -t cgroup2 none $CG 2>/dev/null || return 1
 	fi
