@@ -8,7 +8,7 @@
 # so a changed fragment or a new linux-source builds afresh; otherwise a
 # finished build (its .done stamp) is reused as it is.
 #
-#   generic  Debian's linux-source-6.1 + debug.config
+#   generic  Debian's linux-source-6.1 + debug.config + patches-6.1/
 #   rt       linux-source-6.12 (bookworm-security) + debug.config + rt.config:
 #            PREEMPT_RT is mainline since 6.12, while Debian's 6.1 source has
 #            no RT patch and the apt mirror serves no source packages.
@@ -29,8 +29,8 @@ fi
 flavour=${1:-generic}
 
 case "$flavour" in
-generic) pkg=linux-source-6.1 fragments=("$here/debug.config") ;;
-rt) pkg=linux-source-6.12 fragments=("$here/debug.config" "$here/rt.config") ;;
+generic) pkg=linux-source-6.1 fragments=("$here/debug.config") patches=("$here"/patches-6.1/*.patch) ;;
+rt) pkg=linux-source-6.12 fragments=("$here/debug.config" "$here/rt.config") patches=() ;;
 *) echo "build.sh: unknown flavour '$flavour' (generic or rt)" >&2; exit 2 ;;
 esac
 src=/usr/src/$pkg
@@ -45,8 +45,19 @@ if [ ! -f "$src/Makefile" ]; then
 	tar -C /usr/src -xaf "/usr/src/$pkg.tar.xz"
 fi
 
+# Fixes to the test kernel itself (never to what users run; each patch says
+# why), applied once to the unpacked tree: a patch that reverses cleanly is
+# in already.
+for p in "${patches[@]}"; do
+	if ! patch -s -d "$src" -p1 -R --dry-run -f <"$p" >/dev/null 2>&1; then
+		say "applying ${p##*/}"
+		patch -s -d "$src" -p1 -f <"$p" >&2
+	fi
+done
+
 version=$(dpkg-query -W -f='${Version}' "$pkg")
-hash=$( { echo "$pkg $version"; cat "${fragments[@]}"; } | sha256sum | cut -c1-12)
+hash=$( { echo "$pkg $version"; cat "${fragments[@]}" "${patches[@]}"; } |
+	sha256sum | cut -c1-12)
 cache=$top/build/cache/debug-$flavour-$hash
 obj=$cache/obj
 
@@ -63,47 +74,60 @@ else
 		echo "$obj"
 		exit 0
 	fi
-	rm -rf "$cache"
+	# The hash names the config, so an interrupted build of it is resumed:
+	# make redoes what it had not finished.  Anything else starts afresh.
+	[ -f "$cache/.configured" ] || rm -rf "$cache"
 fi
-mkdir -p "$obj"
-say "configuring $pkg $version in $obj"
-make -s -C "$src" O="$obj" x86_64_defconfig >&2
-"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-	"${fragments[@]}" >"$cache/merge.log" 2>&1
-make -s -C "$src" O="$obj" olddefconfig >&2
 
-# Kconfig drops what it cannot satisfy without a word: every option the
-# fragments ask for (the last fragment to name it wins) must have survived,
-# or the kernel is not what we asked for.
-declare -A want=()
-order=()
-while read -r line; do
-	case "$line" in
-	CONFIG_*=*) sym=${line%%=*} ;;
-	"# CONFIG_"*" is not set") sym=${line#"# "} sym=${sym%% *} line= ;;
-	*) continue ;;
-	esac
-	[ -n "${want[$sym]+set}" ] || order+=("$sym")
-	want[$sym]=$line
-done < <(cat "${fragments[@]}")
-bad=0
-for sym in "${order[@]}"; do
-	got=$(grep -E "^$sym=|^# $sym is not set" "$obj/.config" || true)
-	if [ -n "${want[$sym]}" ]; then
-		[ "$got" = "${want[$sym]}" ] && continue
-	else
-		case "$got" in ""|"# $sym is not set") continue ;; esac
+# Make $obj/.config from defconfig + the fragments and check that it holds.
+configure() {
+	mkdir -p "$obj"
+	say "configuring $pkg $version in $obj"
+	make -s -C "$src" O="$obj" x86_64_defconfig >&2
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
+		"${fragments[@]}" >"$cache/merge.log" 2>&1
+	make -s -C "$src" O="$obj" olddefconfig >&2
+
+	# Kconfig drops what it cannot satisfy without a word: every option the
+	# fragments ask for (the last fragment to name it wins) must have survived,
+	# or the kernel is not what we asked for.
+	declare -A want=()
+	order=()
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*) sym=${line%%=*} ;;
+		"# CONFIG_"*" is not set") sym=${line#"# "} sym=${sym%% *} line= ;;
+		*) continue ;;
+		esac
+		[ -n "${want[$sym]+set}" ] || order+=("$sym")
+		want[$sym]=$line
+	done < <(cat "${fragments[@]}")
+	bad=0
+	for sym in "${order[@]}"; do
+		got=$(grep -E "^$sym=|^# $sym is not set" "$obj/.config" || true)
+		if [ -n "${want[$sym]}" ]; then
+			[ "$got" = "${want[$sym]}" ] && continue
+		else
+			case "$got" in ""|"# $sym is not set") continue ;; esac
+		fi
+		say "config: wanted '${want[$sym]:-$sym off}', got '${got:-nothing}'"
+		bad=1
+	done
+	if [ "$bad" = 1 ]; then
+		say "the config fragment does not hold; see $cache/merge.log"
+		exit 2
 	fi
-	say "config: wanted '${want[$sym]:-$sym off}', got '${got:-nothing}'"
-	bad=1
-done
-if [ "$bad" = 1 ]; then
-	say "the config fragment does not hold; see $cache/merge.log"
-	exit 2
-fi
-if [ "$config_only" = 1 ]; then
-	say "config holds every option of: ${fragments[*]##*/}"
-	exit 0
+	if [ "$config_only" = 1 ]; then
+		say "config holds every option of: ${fragments[*]##*/}"
+		exit 0
+	fi
+	touch "$cache/.configured"
+}
+
+if [ -f "$cache/.configured" ]; then
+	say "resuming the build in $obj"
+else
+	configure
 fi
 
 jobs=${JOBS:-$(nproc)}
