@@ -19,6 +19,7 @@
 
 #include <procsnap.h>
 
+#include "compat.h"
 #include "procsnap.h"
 
 /* As /proc/PID/mem: one bounce page at a time. */
@@ -92,6 +93,7 @@ static const struct file_operations memfile_fops = {
 	.read = memfile_read,
 	.llseek = memfile_lseek,
 	.release = memfile_release,
+	PROCSNAP_FOPS_UNSIGNED_OFFSET
 };
 
 /**
@@ -128,7 +130,8 @@ int procsnap_mem_open(pid_t nr, struct file **filep)
 		ret = PTR_ERR(file);
 		goto err_fd;
 	}
-	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_UNSIGNED_OFFSET;
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD |
+			PROCSNAP_FMODE_UNSIGNED_OFFSET;
 	*filep = file;
 	return fd;
 
