@@ -84,8 +84,9 @@ debug|debug-rt)
 	kdir=$("$top/test/vm/debug/build.sh" "$flavour") || exit 2
 	rel=$(cat "$kdir/include/config/kernel.release")
 	variant=$kernel-$rel
-	# The detectors are chatty at boot: keep all of it for the scan.
-	cmdline_extra=" log_buf_len=8M"
+	# The detectors are chatty at boot: keep all of it for the scan.  RCU's
+	# stall timeout is scaled for TCG like the other watchdogs (60 s).
+	cmdline_extra=" log_buf_len=8M rcupdate.rcu_cpu_stall_timeout=60"
 	# 4-level paging: identify_cpu() clears boot_cpu_data's capabilities
 	# for a moment, pgtable_l5_enabled() reads them, and KASAN took an
 	# interrupt in that window for a wild access (a boot-time false report
