@@ -8,6 +8,9 @@
 #   make dkms-install    the module source into /usr/src for DKMS
 #   make check           unit tests, then the VM tests on Debian's kernel
 #   make check-rt        the same on Debian's PREEMPT_RT kernel
+#   make check KREL=R    the same on any installed Debian kernel release R
+#   make check-matrix    make check on 5.10, 6.1, 6.12 x generic, rt
+#   make kernels-install (root) headers of those kernels, bullseye pinned
 #   make check-debug     the VM tests on a KASAN/lockdep/kmemleak/UBSAN kernel
 #   make check-debug-rt  the same on its PREEMPT_RT flavour (6.12)
 #   make demo            a demo inside the VM
@@ -72,8 +75,16 @@ build/guest-progs/%: bench/prog/%.c module/uapi/procsnap.h lib/libprocsnap.a
 build/guest-progs/%: test/guest/prog/%.c module/uapi/procsnap.h lib/libprocsnap.a
 	$(guest_prog_cc)
 
+# KREL=<release>: any installed Debian kernel (test/vm/kernels.sh list).
 check:
-	test/check.sh
+	$(if $(KREL),PROCSNAP_KREL=$(KREL)) test/check.sh
+
+check-matrix:
+	test/vm/kernels.sh install >/dev/null
+	test/check-matrix.sh
+
+kernels-install:
+	test/vm/kernels.sh install
 
 check-rt:
 	test/check.sh --rt
@@ -103,7 +114,7 @@ distclean: clean
 	rm -rf build
 
 .PHONY: all module module-install install-udev install dkms-install \
-	guest-progs check check-rt check-debug check-debug-rt demo style clean distclean
+	guest-progs check check-matrix kernels-install check-rt check-debug check-debug-rt demo style clean distclean
 
 # Benchmarks (bench/README.md): the paper's tables, side by side with the
 # alternatives, from one VM run; reports land in bench/results/.
