@@ -59,7 +59,8 @@ struct compat_spawn {
 	bool started;
 };
 
-static DEFINE_SPINLOCK(spawns_lock);
+/* Raw: taken in the probe, which runs with preemption off, also on RT. */
+static DEFINE_RAW_SPINLOCK(spawns_lock);
 static LIST_HEAD(spawns);
 static atomic_t nr_spawns = ATOMIC_INIT(0);
 static struct tracepoint *fork_tp;
@@ -98,7 +99,7 @@ static void fork_probe(void *unused, struct task_struct *parent,
 	if (likely(!atomic_read(&nr_spawns)))
 		return;
 
-	spin_lock_irqsave(&spawns_lock, flags);
+	raw_spin_lock_irqsave(&spawns_lock, flags);
 	list_for_each_entry(spawn, &spawns, node) {
 		if (spawn->parent != parent || spawn->started)
 			continue;
@@ -110,7 +111,7 @@ static void fork_probe(void *unused, struct task_struct *parent,
 		spawn->started = true;
 		break;
 	}
-	spin_unlock_irqrestore(&spawns_lock, flags);
+	raw_spin_unlock_irqrestore(&spawns_lock, flags);
 }
 
 pid_t procsnap_compat_clone(struct kernel_clone_args *args,
@@ -123,17 +124,17 @@ pid_t procsnap_compat_clone(struct kernel_clone_args *args,
 	};
 	pid_t nr;
 
-	spin_lock_irq(&spawns_lock);
+	raw_spin_lock_irq(&spawns_lock);
 	list_add(&spawn.node, &spawns);
 	atomic_inc(&nr_spawns);
-	spin_unlock_irq(&spawns_lock);
+	raw_spin_unlock_irq(&spawns_lock);
 
 	nr = procsnap_syms.kernel_clone(args);
 
-	spin_lock_irq(&spawns_lock);
+	raw_spin_lock_irq(&spawns_lock);
 	list_del(&spawn.node);
 	atomic_dec(&nr_spawns);
-	spin_unlock_irq(&spawns_lock);
+	raw_spin_unlock_irq(&spawns_lock);
 
 	/*
 	 * The tracepoint fires for every child kernel_clone() creates; a
