@@ -28,6 +28,18 @@
 #include <linux/sched.h>
 #include <linux/version.h>
 
+/*
+ * What procsnap is written and tested for; anything else fails the build
+ * here rather than misbehave after loading.  The registers it records and
+ * the fork frame compat.c writes are x86-64's; kernel_clone() is 5.10's name.
+ */
+#ifndef CONFIG_X86_64
+#error "procsnap supports x86-64 kernels only"
+#endif
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
+#error "procsnap needs Linux 5.10 or later"
+#endif
+
 struct kernel_clone_args;
 
 /*
