@@ -119,7 +119,7 @@ distclean: clean
 # Benchmarks (bench/README.md): the paper's tables, side by side with the
 # alternatives, from one VM run; reports land in bench/results/.
 bench:
-	bench/run.sh
+	$(if $(KREL),PROCSNAP_KREL=$(KREL)) bench/run.sh
 
 bench-quick:
 	bench/run.sh --quick
