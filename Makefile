@@ -8,6 +8,9 @@
 #   make dkms-install    the module source into /usr/src for DKMS
 #   make check           unit tests, then the VM tests on Debian's kernel
 #   make check-rt        the same on Debian's PREEMPT_RT kernel
+#   make check KREL=R    the same on any installed Debian kernel release R
+#   make check-matrix    make check on 5.10, 6.1, 6.12 x generic, rt
+#   make kernels-install (root) headers of those kernels, bullseye pinned
 #   make check-debug     the VM tests on a KASAN/lockdep/kmemleak/UBSAN kernel
 #   make check-debug-rt  the same on its PREEMPT_RT flavour (6.12)
 #   make demo            a demo inside the VM
@@ -72,8 +75,16 @@ build/guest-progs/%: bench/prog/%.c module/uapi/procsnap.h lib/libprocsnap.a
 build/guest-progs/%: test/guest/prog/%.c module/uapi/procsnap.h lib/libprocsnap.a
 	$(guest_prog_cc)
 
+# KREL=<release>: any installed Debian kernel (test/vm/kernels.sh list).
 check:
-	test/check.sh
+	$(if $(KREL),PROCSNAP_KREL=$(KREL)) test/check.sh
+
+check-matrix:
+	test/vm/kernels.sh install >/dev/null
+	test/check-matrix.sh
+
+kernels-install:
+	test/vm/kernels.sh install
 
 check-rt:
 	test/check.sh --rt
@@ -87,9 +98,13 @@ check-debug-rt:
 demo:
 	test/demo.sh
 
+# compat.h is the one place allowed to test LINUX_VERSION_CODE, for what
+# the preprocessor cannot see (struct members, exports).
+CHECKPATCH := /usr/src/linux-source-6.1/scripts/checkpatch.pl --strict --no-tree -f
 style:
-	/usr/src/linux-source-6.1/scripts/checkpatch.pl --strict --no-tree -f \
-		module/*.c module/*.h module/uapi/*.h
+	$(CHECKPATCH) $(filter-out module/compat.h,$(wildcard module/*.c module/*.h)) \
+		module/uapi/*.h
+	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON module/compat.h
 
 clean: clean-userspace
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
@@ -99,12 +114,12 @@ distclean: clean
 	rm -rf build
 
 .PHONY: all module module-install install-udev install dkms-install \
-	guest-progs check check-rt check-debug check-debug-rt demo style clean distclean
+	guest-progs check check-matrix kernels-install check-rt check-debug check-debug-rt demo style clean distclean
 
 # Benchmarks (bench/README.md): the paper's tables, side by side with the
 # alternatives, from one VM run; reports land in bench/results/.
 bench:
-	bench/run.sh
+	$(if $(KREL),PROCSNAP_KREL=$(KREL)) bench/run.sh
 
 bench-quick:
 	bench/run.sh --quick

@@ -22,6 +22,8 @@ top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 . "$top/test/vm/kernel.sh"
 
 flavour=generic
+# PROCSNAP_KREL (make bench KREL=...): another installed Debian kernel.
+[[ ${PROCSNAP_KREL:-} == *-rt-* ]] && flavour=rt
 quick=0
 mem=${MEM:-3072}
 work=${BENCH_WORK:-}

@@ -22,4 +22,78 @@
 #define PROCSNAP_FMODE_UNSIGNED_OFFSET FMODE_UNSIGNED_OFFSET
 #endif
 
+#include <linux/freezer.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched.h>
+#include <linux/version.h>
+
+/*
+ * What procsnap is written and tested for; anything else fails the build
+ * here rather than misbehave after loading.  The registers it records and
+ * the fork frame compat.c writes are x86-64's; kernel_clone() is 5.10's name.
+ */
+#ifndef CONFIG_X86_64
+#error "procsnap supports x86-64 kernels only"
+#endif
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
+#error "procsnap needs Linux 5.10 or later"
+#endif
+
+struct kernel_clone_args;
+
+/*
+ * A clone that never runs user code must start in a kernel function.  From
+ * 5.19 kernel_clone() does that itself for kernel_clone_args .fn/.fn_arg;
+ * before (5.10), procsnap_compat.c points the new task's first switch-in at
+ * the function from the sched_process_fork tracepoint, between
+ * copy_thread() and the task's first wake-up, as copy_thread() does for a
+ * kernel thread.  A struct member is invisible to the preprocessor, so this
+ * one test is by version.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 19, 0)
+#define PROCSNAP_HAVE_CLONE_FN 1
+#else
+#define PROCSNAP_HAVE_CLONE_FN 0
+#endif
+
+int procsnap_compat_init(void);
+void procsnap_compat_exit(void);
+pid_t procsnap_compat_clone(struct kernel_clone_args *args,
+			    int (*fn)(void *), void *arg);
+
+/*
+ * A parked clone must not stop a suspend.  From 6.1 the sleep state says
+ * so (TASK_FREEZABLE); before, the task is skipped by the freezer while in
+ * freezable_schedule().
+ */
+#ifdef TASK_FREEZABLE
+#define PROCSNAP_TASK_FREEZABLE TASK_FREEZABLE
+#define procsnap_freezable_schedule() schedule()
+#else
+#define PROCSNAP_TASK_FREEZABLE 0
+#define procsnap_freezable_schedule() freezable_schedule()
+#endif
+
+/*
+ * Charging the snapshot's allocations to the target's memory cgroup, from
+ * task context.  5.10's set_active_memcg() also handles interrupt context
+ * through a per-CPU variable it does not export (exported from 5.11): there
+ * the task-context half is all procsnap needs.  Export status is invisible
+ * to the preprocessor, hence the version.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0) || !defined(CONFIG_MEMCG)
+#define procsnap_set_active_memcg(memcg) set_active_memcg(memcg)
+#else
+static inline struct mem_cgroup *
+procsnap_set_active_memcg(struct mem_cgroup *memcg)
+{
+	struct mem_cgroup *old = current->active_memcg;
+
+	WARN_ON_ONCE(in_interrupt());
+	current->active_memcg = memcg;
+	return old;
+}
+#endif
+
 #endif /* PROCSNAP_COMPAT_H */

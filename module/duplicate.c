@@ -32,6 +32,7 @@
 
 #include <procsnap.h>
 
+#include "compat.h"
 #include "procsnap.h"
 #include "symbols.h"
 
@@ -325,18 +326,15 @@ static int check_copyable(struct procsnap_request *req)
 	if (mm != req->mm && !procsnap_requester_may_still(req))
 		return -EPERM;
 #ifdef CONFIG_USERFAULTFD
-	{
-		VMA_ITERATOR(vmi, mm, 0);
-
-		mmap_read_lock(mm);
-		for_each_vma(vmi, vma) {
-			if (vma->vm_userfaultfd_ctx.ctx) {
-				ret = -EOPNOTSUPP;
-				break;
-			}
+	/* find_vma() rather than a VMA iterator: the same on 5.10 and 6.x. */
+	mmap_read_lock(mm);
+	for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, vma->vm_end)) {
+		if (vma->vm_userfaultfd_ctx.ctx) {
+			ret = -EOPNOTSUPP;
+			break;
 		}
-		mmap_read_unlock(mm);
 	}
+	mmap_read_unlock(mm);
 #endif
 	return ret;
 }
@@ -382,9 +380,9 @@ void procsnap_duplicate(struct procsnap_request *req)
 			goto fail;
 		quiesced_ns = ktime_get_ns();
 		exits = read_seqbegin(&current->signal->stats_lock);
-		old_memcg = set_active_memcg(req->memcg);
+		old_memcg = procsnap_set_active_memcg(req->memcg);
 		snap = build_snapshot(req);
-		set_active_memcg(old_memcg);
+		procsnap_set_active_memcg(old_memcg);
 		if (IS_ERR(snap)) {
 			ret = PTR_ERR(snap);
 			goto fail;

@@ -15,6 +15,7 @@
 
 #include <procsnap.h>
 
+#include "compat.h"
 #include "device.h"
 #include "procsnap.h"
 #include "symbols.h"
@@ -95,6 +96,10 @@ static int __init procsnap_init(void)
 	if (ret)
 		goto err_symbols;
 
+	ret = procsnap_compat_init();
+	if (ret)
+		goto err_compat;
+
 	procsnap_wq = alloc_workqueue("procsnap", 0, 0);
 	if (!procsnap_wq) {
 		ret = -ENOMEM;
@@ -120,6 +125,8 @@ static int __init procsnap_init(void)
 err_device:
 	destroy_workqueue(procsnap_wq);
 err_wq:
+	procsnap_compat_exit();
+err_compat:
 err_symbols:
 	return ret;
 }
@@ -137,6 +144,7 @@ static void __exit procsnap_exit(void)
 	 */
 	procsnap_requests_sweep_stop();
 	destroy_workqueue(procsnap_wq);
+	procsnap_compat_exit();
 	/*
 	 * The last callbacks and clones may still be executing their final
 	 * instructions after dropping their references; an RCU-tasks grace

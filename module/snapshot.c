@@ -4,8 +4,9 @@
  * recorded with it.
  *
  * The clone is made by kernel_clone() without CLONE_VM, so page tables are
- * copied and pages shared copy-on-write, with .fn set, so that x86's
- * copy_thread() starts it in procsnap_clone_main() instead of user space.
+ * copied and pages shared copy-on-write, started in procsnap_clone_main()
+ * instead of user space (procsnap_compat_clone(): kernel_clone_args .fn,
+ * or on older kernels the same first frame set up from compat.c).
  * It never returns to user mode: it parks until deleted, then exits.
  *
  * The target must not notice it.  It is moved under kthreadd (which ignores
@@ -41,6 +42,7 @@
 
 #include <procsnap.h>
 
+#include "compat.h"
 #include "procsnap.h"
 #include "symbols.h"
 
@@ -173,14 +175,17 @@ static int procsnap_clone_main(void *arg)
 
 	for (;;) {
 		/* Killable, not in the load average, no obstacle to suspend. */
-		set_current_state(TASK_KILLABLE | TASK_NOLOAD | TASK_FREEZABLE);
+		set_current_state(TASK_KILLABLE | TASK_NOLOAD |
+				  PROCSNAP_TASK_FREEZABLE);
 		if (fatal_signal_pending(current) || READ_ONCE(snap->abort))
 			break;
-		schedule();
+		procsnap_freezable_schedule();
 	}
 	__set_current_state(TASK_RUNNING);
 	clone_gone(snap);
 	procsnap_syms.do_exit(0);
+	/* Not reached; 5.10's build does not see __noreturn on the pointer. */
+	return 0;
 }
 
 static void reparent_to_kthreadd(struct task_struct *clone)
@@ -208,8 +213,6 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 	struct kernel_clone_args args = {
 		.flags = CLONE_UNTRACED | CLONE_FILES,
 		.exit_signal = SIGCHLD,
-		.fn = procsnap_clone_main,
-		.fn_arg = snap,
 	};
 	struct task_struct *clone;
 	sigset_t all, old;
@@ -227,7 +230,7 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 	 */
 	siginitsetinv(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	sigprocmask(SIG_SETMASK, &all, &old);
-	nr = procsnap_syms.kernel_clone(&args);
+	nr = procsnap_compat_clone(&args, procsnap_clone_main, snap);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (nr < 0) {
 		/*

@@ -15,6 +15,8 @@ struct procsnap_symbols procsnap_syms;
 
 typedef unsigned long (*kallsyms_lookup_name_t)(const char *name);
 
+static kallsyms_lookup_name_t lookup;
+
 static kallsyms_lookup_name_t resolve_kallsyms_lookup_name(void)
 {
 	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
@@ -34,6 +36,12 @@ static kallsyms_lookup_name_t resolve_kallsyms_lookup_name(void)
 
 #define PROCSNAP_SYMBOL(sym) { #sym, (void **)&procsnap_syms.sym }
 
+/* For the symbols only one kind of kernel needs; after init, 0 if missing. */
+unsigned long procsnap_lookup_name(const char *name)
+{
+	return lookup(name);
+}
+
 int procsnap_symbols_init(void)
 {
 	const struct {
@@ -51,7 +59,6 @@ int procsnap_symbols_init(void)
 		PROCSNAP_SYMBOL(kthreadd_task),
 		PROCSNAP_SYMBOL(put_task_stack),
 	};
-	kallsyms_lookup_name_t lookup;
 	unsigned long addr;
 	size_t i;
 

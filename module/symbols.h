@@ -35,5 +35,6 @@ struct procsnap_symbols {
 extern struct procsnap_symbols procsnap_syms;
 
 int procsnap_symbols_init(void);
+unsigned long procsnap_lookup_name(const char *name);
 
 #endif /* _PROCSNAP_SYMBOLS_H */

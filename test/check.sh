@@ -6,13 +6,15 @@
 # "N passed, N failed".
 #
 # usage: test/check.sh [--rt]
+# PROCSNAP_KREL=<release> (make check KREL=<release>): any installed Debian
+# kernel instead, its flavour from its name.
 set -uo pipefail
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$top" || exit 1
 flavour=generic
 vm_args=()
-if [ "${1:-}" = --rt ]; then
+if [ "${1:-}" = --rt ] || [[ ${PROCSNAP_KREL:-} == *-rt-* ]]; then
 	flavour=rt
 	vm_args=(--rt)
 fi

@@ -52,6 +52,9 @@ if ! is_root; then
 	exit 1
 fi
 
+# A 5.10 kernel comes from bullseye, added pinned so that nothing else
+# comes from it.
+[[ ${PROCSNAP_KREL:-} == 5.10.* ]] && "$here/vm/kernels.sh" suites
 # Refresh first: on a fresh or stale machine the lists may name a kernel
 # whose packages are gone from the mirror.
 apt-get update -qq

@@ -179,10 +179,16 @@ if [ -n "$kroot" ]; then
 		awk '$1 == "insmod" { print $2 }' >"$work/9p-modules"
 fi
 : >"$stage/etc/procsnap-vm.modules"
+# 6.12's modules are xz-compressed: stage them plain, so that the guest's
+# insmod (busybox) needs no decompressor.
 while read -r ko; do
 	dst=${ko#"$kroot"}
 	mkdir -p "$stage/$(dirname "$dst")"
-	cp "$ko" "$stage/$dst"
+	case "$ko" in
+	*.ko.xz) dst=${dst%.xz}; xz -dc "$ko" >"$stage/$dst" ;;
+	*.ko.zst) dst=${dst%.zst}; zstd -qdc "$ko" >"$stage/$dst" ;;
+	*) cp "$ko" "$stage/$dst" ;;
+	esac
 	echo "$dst" >>"$stage/etc/procsnap-vm.modules"
 done <"$work/9p-modules"
 depmod -b "$stage" "$rel"
