@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one place where procsnap adapts to the kernel it is built against.
- * Each entry tests for the feature itself, not for a version number, and
- * says which kernels differ.
+ * Each entry tests for the feature itself where the preprocessor can see
+ * it, the version only where it cannot, and says which kernels differ.
  */
 #ifndef PROCSNAP_COMPAT_H
 #define PROCSNAP_COMPAT_H
@@ -45,7 +45,7 @@ struct kernel_clone_args;
 /*
  * A clone that never runs user code must start in a kernel function.  From
  * 5.19 kernel_clone() does that itself for kernel_clone_args .fn/.fn_arg;
- * before (5.10), procsnap_compat.c points the new task's first switch-in at
+ * before (5.10), compat.c points the new task's first switch-in at
  * the function from the sched_process_fork tracepoint, between
  * copy_thread() and the task's first wake-up, as copy_thread() does for a
  * kernel thread.  A struct member is invisible to the preprocessor, so this

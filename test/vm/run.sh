@@ -186,7 +186,6 @@ while read -r ko; do
 	mkdir -p "$stage/$(dirname "$dst")"
 	case "$ko" in
 	*.ko.xz) dst=${dst%.xz}; xz -dc "$ko" >"$stage/$dst" ;;
-	*.ko.zst) dst=${dst%.zst}; zstd -qdc "$ko" >"$stage/$dst" ;;
 	*) cp "$ko" "$stage/$dst" ;;
 	esac
 	echo "$dst" >>"$stage/etc/procsnap-vm.modules"
