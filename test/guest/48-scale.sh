@@ -7,6 +7,11 @@
 # contract 11, reset by writing 0) grows less than 30x for 10x the threads:
 # not with the square.  Prints every part's timings (pause_ns, quiesce_ns
 # from snapctl list --json, the hold, wall time); run with --mem 4096.
+# The hold compared is the least of three snapshots' worst holds: a
+# quadratic walk makes every one of them long, while the host descheduling
+# TCG's vCPU inside one 64-thread batch makes one of them long.
+# SCALE_THREADS (default 10000; the small target has a tenth), SCALE_FILES
+# (100000) and SCALE_MAPS (60000) size it down for slow kernels (debug).
 . /tests/lib.sh
 . /tests/snaplib.sh
 . /tests/hostile-b-lib.sh
@@ -22,6 +27,10 @@ else
 	fail "the module has max_hold_ns (contract 11): $P/max_hold_ns missing"
 fi
 qt0=$(cat $P/quiesce_timeout_ms 2>/dev/null)
+big=${SCALE_THREADS:-10000}
+small=$((big / 10))
+nfiles=${SCALE_FILES:-100000}
+nmapsw=${SCALE_MAPS:-60000}
 
 # snap NAME: reset the hold, snapshot target NAME; sets C, HOLD, PAUSE,
 # QUIESCE, SNAP_CS.  A failure with ETIME (quiesce_timeout_ms) is retried
@@ -65,7 +74,7 @@ stop() {
 }
 
 # --- threads -------------------------------------------------------------------
-for nt in 1000 10000; do
+for nt in $small $big; do
 	name=t$nt
 	hb_start "$name" manythreads --threads $nt --busy 1 --sleepers 10 \
 		--stack 16 || continue
@@ -73,8 +82,19 @@ for nt in 1000 10000; do
 		check "$name: THREADS total is $nt" test "$(hbtool threads "$C")" = $nt
 		check "$name: the planted pattern reads back" hbtool checkpat "$C" \
 			"$(ival "$name" pat)" "$(ival "$name" pat_size)" "$(ival "$name" seed)"
-		eval "hold_$nt=\$HOLD pause_$nt=\$PAUSE quiesce_$nt=\$QUIESCE"
+		eval "pause_$nt=\$PAUSE quiesce_$nt=\$QUIESCE"
+		best=$HOLD holds=$HOLD
 		check_rc "$name: delete" 0 snapctl delete "$C"
+		for again in 2 3; do
+			snap "$name" || break
+			check_rc "$name: delete snapshot $again" 0 snapctl delete "$C"
+			holds="$holds $HOLD"
+			if is_pid "$HOLD" && is_pid "$best" && [ "$HOLD" -lt "$best" ]; then
+				best=$HOLD
+			fi
+		done
+		echo "$name: worst holds of three snapshots: $holds ns"
+		eval "hold_$nt=\$best"
 	fi
 	stop "$name"
 	if objects_zero 30; then
@@ -83,19 +103,22 @@ for nt in 1000 10000; do
 		fail "$name: objects back to 0 ($(cat "$OBJECTS"))"
 	fi
 done
-echo "worst hold: 1,000 threads ${hold_1000:-?} ns, 10,000 threads ${hold_10000:-?} ns"
-echo "pause: 1,000 threads ${pause_1000:-?} ns, 10,000 threads ${pause_10000:-?} ns; quiesce ${quiesce_1000:-?} / ${quiesce_10000:-?} ns"
+for v in hold pause quiesce; do
+	eval "${v}_small=\${${v}_$small:-} ${v}_big=\${${v}_$big:-}"
+done
+echo "worst hold (least of three): $small threads ${hold_small:-?} ns, $big threads ${hold_big:-?} ns"
+echo "pause: $small threads ${pause_small:-?} ns, $big threads ${pause_big:-?} ns; quiesce ${quiesce_small:-?} / ${quiesce_big:-?} ns"
 # ratio A B: B / A, one decimal
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b / a }'; }
-if is_pid "$hold_1000" && is_pid "$hold_10000"; then
-	r=$(ratio "$hold_1000" "$hold_10000")
+if is_pid "$hold_small" && is_pid "$hold_big"; then
+	r=$(ratio "$hold_small" "$hold_big")
 	check "max_hold_ns grows ${r}x for 10x the threads (< 30x: not quadratic)" \
-		test "$hold_10000" -lt $((30 * hold_1000))
+		test "$hold_big" -lt $((30 * hold_small))
 else
-	fail "max_hold_ns at 1,000 and 10,000 threads: not measured (${hold_1000:-?}, ${hold_10000:-?})"
+	fail "max_hold_ns at $small and $big threads: not measured (${hold_small:-?}, ${hold_big:-?})"
 fi
-if is_pid "$pause_1000" && is_pid "$pause_10000"; then
-	r=$(ratio "$pause_1000" "$pause_10000")
+if is_pid "$pause_small" && is_pid "$pause_big"; then
+	r=$(ratio "$pause_small" "$pause_big")
 	# Not a pass/fail: the pause is mostly waiting for 10,000 threads to
 	# get one of the VM's two CPUs each (quiesce), which TCG on a shared
 	# host makes swing from 7x to 90x between runs.  What must not grow
@@ -103,9 +126,9 @@ if is_pid "$pause_1000" && is_pid "$pause_10000"; then
 	echo "INFO: the pause grows ${r}x for 10x the threads"
 fi
 
-# --- 100,000 open files with long paths -----------------------------------------
+# --- 100,000 open files (SCALE_FILES) with long paths ---------------------------
 rm -rf /tmp/mt-files
-if hb_start files manythreads --files 100000 --pathlen 300 --fdir /tmp/mt-files; then
+if hb_start files manythreads --files $nfiles --pathlen 300 --fdir /tmp/mt-files; then
 	fp=$(ival files pid)
 	# shellcheck disable=SC2012 # numeric names only
 	nfd=$(ls "/proc/$fp/fd" | wc -l)
@@ -128,12 +151,12 @@ if hb_start files manythreads --files 100000 --pathlen 300 --fdir /tmp/mt-files;
 fi
 rm -rf /tmp/mt-files
 
-# --- 60,000 mappings ----------------------------------------------------------------
-if hb_start maps manythreads --maps 60000; then
+# --- 60,000 mappings (SCALE_MAPS) ------------------------------------------------
+if hb_start maps manythreads --maps $nmapsw; then
 	mp=$(ival maps pid)
 	nmaps=$(wc -l <"/proc/$mp/maps")
 	echo "maps: the target has $nmaps mappings"
-	check "maps: at least 60,000 mappings" test "$nmaps" -ge 60000
+	check "maps: at least $nmapsw mappings" test "$nmaps" -ge "$nmapsw"
 	if snap maps; then
 		check "maps: the snapshot has the target's $nmaps mappings" \
 			test "$(wc -l <"/proc/$C/maps")" = "$nmaps"

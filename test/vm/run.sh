@@ -226,8 +226,9 @@ TEST_TIMEOUT=$test_timeout
 PROCSNAP_VERSION=$(cat "$top/VERSION")
 PROCSNAP_FLAVOUR=$flavour
 CONF
-# 30-fuzz: FUZZ_SEED, FUZZ_ROUNDS... from the environment (numbers only).
-env | sed -n 's/^\(FUZZ_[A-Z_]*=[0-9]*\)$/\1/p' >>"$stage/etc/procsnap-vm.conf"
+# 30-fuzz's FUZZ_SEED, FUZZ_ROUNDS... and 48-scale's SCALE_THREADS... from
+# the environment (numbers only).
+env | sed -n 's/^\(\(FUZZ\|SCALE\)_[A-Z_]*=[0-9]*\)$/\1/p' >>"$stage/etc/procsnap-vm.conf"
 cp "$stage/etc/procsnap-vm.conf" "$stage/tests/config"
 
 initrd=$work/initrd.gz
