@@ -9,9 +9,10 @@
 # finished build (its .done stamp) is reused as it is.
 #
 #   generic  Debian's linux-source-6.1 + debug.config + patches-6.1/
-#   rt       linux-source-6.12 (bookworm-security) + debug.config + rt.config:
-#            PREEMPT_RT is mainline since 6.12, while Debian's 6.1 source has
-#            no RT patch and the apt mirror serves no source packages.
+#   rt       linux-source-6.12 (bookworm-security) + debug.config + rt.config
+#            + patches-6.12/: PREEMPT_RT is mainline since 6.12, while
+#            Debian's 6.1 source has no RT patch and the apt mirror serves no
+#            source packages.
 #
 # usage: test/vm/debug/build.sh [--config-only] [generic|rt]
 #   --config-only  only make and check the .config, in a scratch dir
@@ -30,7 +31,7 @@ flavour=${1:-generic}
 
 case "$flavour" in
 generic) pkg=linux-source-6.1 fragments=("$here/debug.config") patches=("$here"/patches-6.1/*.patch) ;;
-rt) pkg=linux-source-6.12 fragments=("$here/debug.config" "$here/rt.config") patches=() ;;
+rt) pkg=linux-source-6.12 fragments=("$here/debug.config" "$here/rt.config") patches=("$here"/patches-6.12/*.patch) ;;
 *) echo "build.sh: unknown flavour '$flavour' (generic or rt)" >&2; exit 2 ;;
 esac
 src=/usr/src/$pkg
