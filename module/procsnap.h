@@ -185,7 +185,14 @@ struct procsnap_request {
 	struct mem_cgroup *memcg;	/* requester's, charged for records */
 	struct mm_struct *mm;		/* target's at request (mmgrab) */
 	u64 entered_ns;			/* duplicator entered its callback */
-	wait_queue_head_t wq;		/* state changes and parking */
+	/* Waiters for a final state: WAIT and cancel. */
+	wait_queue_head_t wq;
+	/*
+	 * Parked threads, woken only when released or when generation moves:
+	 * a wake per thread that parks would wake every thread parked before
+	 * it, n^2 wake-ups for n threads.
+	 */
+	wait_queue_head_t park_wq;
 	struct delayed_work retry;	/* start over after a job stop */
 };
 

@@ -205,13 +205,12 @@ static void park(struct procsnap_request *req, struct procsnap_work *w,
 	if (req->generation == generation)
 		w->status = PROCSNAP_WORK_PARKED;
 	procsnap_drop_lock();
-	wake_up_all(&req->wq);
 	/*
 	 * A fatal signal lets us go: an exiting thread runs no user code.  A
 	 * duplication that starts over lets us go too, to take a job stop;
 	 * we get a new work before we can reach user mode.
 	 */
-	wait_event_killable(req->wq, READ_ONCE(req->released) ||
+	wait_event_killable(req->park_wq, READ_ONCE(req->released) ||
 			    READ_ONCE(req->generation) != generation);
 }
 
@@ -258,7 +257,6 @@ static void procsnap_work_fn(struct callback_head *cb)
 		park(req, w, generation);
 
 	work_set_status(w, PROCSNAP_WORK_FINISHED);
-	wake_up_all(&req->wq);
 	procsnap_work_put(w);
 }
 
@@ -381,6 +379,7 @@ void procsnap_request_finish(struct procsnap_request *req, int state,
 	WRITE_ONCE(req->released, true);
 	procsnap_drop_lock();
 	wake_up_all(&req->wq);
+	wake_up_all(&req->park_wq);
 	request_cancel_queued(req);
 	/* A dying target: nobody can ask for it by pid any more. */
 	if (state == PROCSNAP_STATE_FAILED && error == ESRCH)
@@ -479,7 +478,7 @@ void procsnap_request_retry(struct procsnap_request *req)
 	req->duplicator = NULL;
 	WRITE_ONCE(req->generation, req->generation + 1);
 	procsnap_drop_lock();
-	wake_up_all(&req->wq);
+	wake_up_all(&req->park_wq);
 	kref_get(&req->ref);
 	if (!queue_delayed_work(procsnap_wq, &req->retry,
 				PROCSNAP_RETRY_DELAY))
@@ -589,6 +588,7 @@ static struct procsnap_request *request_alloc(struct task_struct *leader,
 	task_unlock(leader);
 	INIT_LIST_HEAD(&req->works);
 	init_waitqueue_head(&req->wq);
+	init_waitqueue_head(&req->park_wq);
 	INIT_DELAYED_WORK(&req->retry, request_retry_fn);
 	atomic_inc(&procsnap_nr_requests);
 	return req;
@@ -763,6 +763,7 @@ static void request_cancel(struct procsnap_request *req)
 	}
 	procsnap_drop_lock();
 	wake_up_all(&req->wq);
+	wake_up_all(&req->park_wq);
 	if (cancel_delayed_work_sync(&req->retry))
 		procsnap_request_put(req);
 	request_cancel_queued(req);
