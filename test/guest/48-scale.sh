@@ -5,7 +5,7 @@
 # count, FILES total the fd count, a planted pattern reads back), and the
 # longest hold of procsnap's spinlock (module parameter max_hold_ns,
 # contract 11, reset by writing 0) grows less than 30x for 10x the threads:
-# not with the square.  Prints every part's timings (pause_ns, quiesce_ns
+# not with the square; nor does the pause.  Prints every part's timings (pause_ns, quiesce_ns
 # from snapctl list --json, the hold, wall time); run with --mem 4096.
 # The hold compared is the least of three snapshots' worst holds: a
 # quadratic walk makes every one of them long, while the host descheduling
@@ -82,19 +82,23 @@ for nt in $small $big; do
 		check "$name: THREADS total is $nt" test "$(hbtool threads "$C")" = $nt
 		check "$name: the planted pattern reads back" hbtool checkpat "$C" \
 			"$(ival "$name" pat)" "$(ival "$name" pat_size)" "$(ival "$name" seed)"
-		eval "pause_$nt=\$PAUSE quiesce_$nt=\$QUIESCE"
-		best=$HOLD holds=$HOLD
+		eval "quiesce_$nt=\$QUIESCE"
+		best=$HOLD holds=$HOLD bestp=$PAUSE pauses=$PAUSE
 		check_rc "$name: delete" 0 snapctl delete "$C"
 		for again in 2 3; do
 			snap "$name" || break
 			check_rc "$name: delete snapshot $again" 0 snapctl delete "$C"
-			holds="$holds $HOLD"
+			holds="$holds $HOLD" pauses="$pauses $PAUSE"
 			if is_pid "$HOLD" && is_pid "$best" && [ "$HOLD" -lt "$best" ]; then
 				best=$HOLD
 			fi
+			if is_pid "$PAUSE" && is_pid "$bestp" && [ "$PAUSE" -lt "$bestp" ]; then
+				bestp=$PAUSE
+			fi
 		done
 		echo "$name: worst holds of three snapshots: $holds ns"
-		eval "hold_$nt=\$best"
+		echo "$name: pauses of three snapshots: $pauses ns"
+		eval "hold_$nt=\$best pause_$nt=\$bestp"
 	fi
 	stop "$name"
 	if objects_zero 30; then
@@ -107,7 +111,7 @@ for v in hold pause quiesce; do
 	eval "${v}_small=\${${v}_$small:-} ${v}_big=\${${v}_$big:-}"
 done
 echo "worst hold (least of three): $small threads ${hold_small:-?} ns, $big threads ${hold_big:-?} ns"
-echo "pause: $small threads ${pause_small:-?} ns, $big threads ${pause_big:-?} ns; quiesce ${quiesce_small:-?} / ${quiesce_big:-?} ns"
+echo "pause (least of three): $small threads ${pause_small:-?} ns, $big threads ${pause_big:-?} ns; quiesce ${quiesce_small:-?} / ${quiesce_big:-?} ns"
 # ratio A B: B / A, one decimal
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b / a }'; }
 if is_pid "$hold_small" && is_pid "$hold_big"; then
@@ -117,13 +121,16 @@ if is_pid "$hold_small" && is_pid "$hold_big"; then
 else
 	fail "max_hold_ns at $small and $big threads: not measured (${hold_small:-?}, ${hold_big:-?})"
 fi
+# The pause is mostly every thread getting one of the VM's two CPUs to
+# come to us, and the copy of their records: linear in the threads (9x
+# measured on 6.1).  Waking every parked thread at each park, or walking
+# every thread on each poll, made it grow 30x-100x.
 if is_pid "$pause_small" && is_pid "$pause_big"; then
 	r=$(ratio "$pause_small" "$pause_big")
-	# Not a pass/fail: the pause is mostly waiting for 10,000 threads to
-	# get one of the VM's two CPUs each (quiesce), which TCG on a shared
-	# host makes swing from 7x to 90x between runs.  What must not grow
-	# faster than the threads is a hold of the lock, checked above.
-	echo "INFO: the pause grows ${r}x for 10x the threads"
+	check "the pause grows ${r}x for 10x the threads (< 30x: not quadratic)" \
+		test "$pause_big" -lt $((30 * pause_small))
+else
+	fail "pause at $small and $big threads: not measured (${pause_small:-?}, ${pause_big:-?})"
 fi
 
 # --- 100,000 open files (SCALE_FILES) with long paths ---------------------------
