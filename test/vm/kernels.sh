@@ -46,9 +46,11 @@ EOT
 
 # The newest release of a series whose headers apt knows, e.g.
 # newest '6\.12\.[0-9]+\+deb12' rt-amd64 -> 6.12.115+deb12-rt-amd64
+# Nothing when apt knows none (bullseye not added yet): the other series
+# are still listed.
 newest() {
 	apt-cache pkgnames linux-headers- |
-		grep -E "^linux-headers-$1-$2\$" |
+		{ grep -E "^linux-headers-$1-$2\$" || true; } |
 		sed 's/^linux-headers-//' | sort -V | tail -n1
 }
 
