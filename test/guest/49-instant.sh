@@ -77,7 +77,28 @@ done
 
 # --- (c) thread churn ----------------------------------------------------------
 NS=${HB49_SNAPS:-50}
-if hb_start churn churn --slots 4 --life-us 3000; then
+# A snapshot is exact only when no slot is in transit (being created, or
+# exited and not yet seen gone by the creator); the transit time is the
+# kernel's, so a thread's life is made twice it (3 ms at least),
+# longer on the debug kernels under TCG (where one thread's birth and death
+# take 20 ms), or all 4 slots would never be quiet at once.
+life=3000
+if hb_start churn churn --slots 4 --life-us $life; then
+	g0=$(hbtool peek "$TP" $(($(ival churn counts) + 8))) c0=$(now_cs)
+	sleep 2
+	g1=$(hbtool peek "$TP" $(($(ival churn counts) + 8))) c1=$(now_cs)
+	transit=$((4 * (c1 - c0) * 10000 / (g1 - g0 + 1) - life))
+	echo "churn: $((g1 - g0)) threads in $((c1 - c0)) cs: $transit us in transit per thread"
+	if [ $((2 * transit)) -gt $life ]; then
+		life=$((2 * transit))
+		[ $life -gt 900000 ] && life=900000
+		kill -9 "$TP"
+		wait "$TP" 2>/dev/null
+		hb_forget
+		hb_start churn churn --slots 4 --life-us $life
+	fi
+fi
+if [ -f /tmp/churn.info ] && kill -0 "$TP" 2>/dev/null; then
 	ch=$TP
 	ok=0 eagain=0 bad=0 exact=0 other=0 i=0 t0=$(now_cs)
 	while [ $i -lt "$NS" ]; do
