@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bsearch.h>
 #include <linux/delay.h>
 #include <linux/elf.h>
 #include <linux/jiffies.h>
@@ -27,6 +28,7 @@
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/time_namespace.h>
 #include <linux/timekeeping.h>
 
@@ -206,86 +208,133 @@ static int quiesce(struct procsnap_request *req)
 }
 
 /*
- * A thread was born or has exited during the copy (@exits: the sequence of
- * the signal struct's stats_lock, which every exiting thread writes): the
- * copy may not be one instant.
+ * The target's threads at the instant.  @others are the ones recorded, in
+ * the order of the thread list, each with its work; @seen is every thread
+ * then present but current and io_uring workers (recorded or already
+ * exiting), sorted, so that threads_changed() can tell a thread that
+ * appeared since; @exits is the sequence of the signal struct's
+ * stats_lock, which every thread that leaves the list writes.
  */
-static bool threads_changed(struct procsnap_request *req, unsigned int exits)
-{
-	bool changed = read_seqretry(&current->signal->stats_lock, exits);
-	unsigned int steps = 0;
-	struct task_struct *t;
+struct other_thread {
+	struct task_struct *task;	/* reference held */
+	struct procsnap_work *work;	/* reference held */
+};
 
+struct instant {
+	struct other_thread *others;
+	unsigned int nr_others;
+	struct task_struct **seen;	/* references held */
+	unsigned int nr_seen;
+	unsigned int exits;
+};
+
+static int cmp_task(const void *a, const void *b)
+{
+	const struct task_struct *x = *(struct task_struct * const *)a;
+	const struct task_struct *y = *(struct task_struct * const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void instant_release(struct instant *in)
+{
+	unsigned int i;
+
+	for (i = 0; i < in->nr_others; i++) {
+		procsnap_work_put(in->others[i].work);
+		put_task_struct(in->others[i].task);
+	}
+	for (i = 0; i < in->nr_seen; i++)
+		put_task_struct(in->seen[i]);
+	kvfree(in->others);
+	kvfree(in->seen);
+	memset(in, 0, sizeof(*in));
+}
+
+/*
+ * Take the instant's roll of threads; all but current are quiesced.  A
+ * thread without a work (born since quiesce() looked) is left out of both
+ * lists: it may have run user code, and threads_changed() throws the copy
+ * away for it.
+ */
+static int instant_collect(struct procsnap_request *req, struct instant *in)
+{
+	struct procsnap_work *w;
+	struct task_struct *t;
+	unsigned int n, steps = 0;
+
+	memset(in, 0, sizeof(*in));
+	in->exits = read_seqbegin(&current->signal->stats_lock);
+	n = get_nr_threads(current) + 1;
+	in->others = kvcalloc(n, sizeof(*in->others), GFP_KERNEL);
+	in->seen = kvcalloc(n, sizeof(*in->seen), GFP_KERNEL);
+	if (!in->others || !in->seen) {
+		instant_release(in);
+		return -ENOMEM;
+	}
 	rcu_read_lock();
 	procsnap_take_lock();
 	for_each_thread(current, t) {
 		procsnap_relax_lock(&steps);
-		if (changed)
-			break;
-		if (t == current || procsnap_thread_ignored(t))
+		if (t == current || (t->flags & PF_IO_WORKER) ||
+		    in->nr_seen == n)
 			continue;
-		if (!procsnap_work_of(req, t))
-			changed = true;
+		if (!(t->flags & PF_EXITING)) {
+			w = procsnap_work_of(req, t);
+			if (!w || !kref_get_unless_zero(&w->ref))
+				continue;
+			in->others[in->nr_others].task = get_task_struct(t);
+			in->others[in->nr_others].work = w;
+			in->nr_others++;
+		}
+		in->seen[in->nr_seen++] = get_task_struct(t);
 	}
 	procsnap_drop_lock();
+	rcu_read_unlock();
+	sort(in->seen, in->nr_seen, sizeof(*in->seen), cmp_task, NULL);
+	return 0;
+}
+
+/*
+ * A thread was born, or a recorded one began to exit, during the copy: the
+ * copy may not be one instant (a newcomer ran user code; an exiting thread
+ * clears its CLONE_CHILD_CLEARTID word).  A thread born and gone already
+ * shows in the stats_lock sequence; one still in the list, exiting or not,
+ * is not in @in->seen.
+ */
+static bool threads_changed(struct instant *in)
+{
+	bool changed = read_seqretry(&current->signal->stats_lock, in->exits);
+	struct task_struct *t;
+	unsigned int i;
+
+	for (i = 0; i < in->nr_others && !changed; i++)
+		changed = READ_ONCE(in->others[i].task->flags) & PF_EXITING;
+	rcu_read_lock();
+	for_each_thread(current, t) {
+		if (changed)
+			break;
+		if (t == current || (READ_ONCE(t->flags) & PF_IO_WORKER))
+			continue;
+		changed = !bsearch(&t, in->seen, in->nr_seen,
+				   sizeof(*in->seen), cmp_task);
+	}
 	rcu_read_unlock();
 	return changed;
 }
 
-struct other_thread {
-	struct task_struct *task;
-	struct procsnap_work *work;	/* reference held */
-};
-
-/* The other threads with their works, all quiesced at this point. */
-static int collect_others(struct procsnap_request *req,
-			  struct other_thread **othersp, unsigned int *nrp)
-{
-	struct other_thread *others;
-	struct procsnap_work *w;
-	struct task_struct *t;
-	unsigned int n, nr = 0, steps = 0;
-
-	n = get_nr_threads(current) + 1;
-	others = kcalloc(n, sizeof(*others), GFP_KERNEL);
-	if (!others)
-		return -ENOMEM;
-	rcu_read_lock();
-	procsnap_take_lock();
-	for_each_thread(current, t) {
-		procsnap_relax_lock(&steps);
-		if (t == current || procsnap_thread_ignored(t))
-			continue;
-		w = procsnap_work_of(req, t);
-		if (nr == n || !w || !kref_get_unless_zero(&w->ref))
-			continue;
-		others[nr].task = get_task_struct(t);
-		others[nr].work = w;
-		nr++;
-	}
-	procsnap_drop_lock();
-	rcu_read_unlock();
-	*othersp = others;
-	*nrp = nr;
-	return 0;
-}
-
-static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req)
+static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req,
+						struct instant *in)
 {
 	struct procsnap_snapshot *snap;
-	struct other_thread *others;
+	struct other_thread *o;
 	struct procsnap_thread_rec *rec;
-	unsigned int nr, i;
+	unsigned int i;
 	int ret;
 
-	ret = collect_others(req, &others, &nr);
-	if (ret)
-		return ERR_PTR(ret);
-	snap = procsnap_snapshot_alloc(current, nr + 1);
-	if (!snap) {
-		snap = ERR_PTR(-ENOMEM);
-		goto out;
-	}
+	snap = procsnap_snapshot_alloc(current, in->nr_others + 1);
+	if (!snap)
+		return ERR_PTR(-ENOMEM);
 	snap->requested_realtime_ns = req->requested_realtime_ns;
 	snap->requested_boottime_ns = req->requested_boottime_ns;
 	snap->requester_uid = req->requester_uid;
@@ -293,18 +342,18 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req)
 	ret = procsnap_record_files(snap);
 	if (ret) {
 		procsnap_snapshot_put(snap);
-		snap = ERR_PTR(ret);
-		goto out;
+		return ERR_PTR(ret);
 	}
 	procsnap_record_thread(&snap->threads[0], current,
 			       PROCSNAP_THREAD_DUPLICATED);
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < in->nr_others; i++) {
+		o = &in->others[i];
 		rec = &snap->threads[i + 1];
 		procsnap_take_lock();
-		if (others[i].work->status == PROCSNAP_WORK_PARKED) {
+		if (o->work->status == PROCSNAP_WORK_PARKED) {
 			/* It recorded itself; the record moves to us. */
-			*rec = others[i].work->rec;
-			memset(&others[i].work->rec, 0, sizeof(*rec));
+			*rec = o->work->rec;
+			memset(&o->work->rec, 0, sizeof(*rec));
 		}
 		procsnap_drop_lock();
 		if (rec->tid)
@@ -314,21 +363,15 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req)
 		 * meanwhile frees; such a copy is thrown away anyway
 		 * (threads_changed()), so it is only named.
 		 */
-		if (try_get_task_stack(others[i].task)) {
-			procsnap_record_thread(rec, others[i].task,
+		if (try_get_task_stack(o->task)) {
+			procsnap_record_thread(rec, o->task,
 					       PROCSNAP_THREAD_IN_KERNEL);
-			procsnap_syms.put_task_stack(others[i].task);
+			procsnap_syms.put_task_stack(o->task);
 		} else {
-			rec->tid = get_task_pid(others[i].task, PIDTYPE_PID);
+			rec->tid = get_task_pid(o->task, PIDTYPE_PID);
 			rec->flags = PROCSNAP_THREAD_IN_KERNEL;
 		}
 	}
-out:
-	for (i = 0; i < nr; i++) {
-		procsnap_work_put(others[i].work);
-		put_task_struct(others[i].task);
-	}
-	kfree(others);
 	return snap;
 }
 
@@ -396,8 +439,10 @@ void procsnap_duplicate(struct procsnap_request *req)
 {
 	struct procsnap_snapshot *snap = NULL;
 	struct mem_cgroup *old_memcg;
-	unsigned int tries, exits;
+	struct instant in;
+	unsigned int tries;
 	u64 quiesced_ns;
+	bool changed;
 	pid_t nr;
 	int ret;
 
@@ -410,21 +455,26 @@ void procsnap_duplicate(struct procsnap_request *req)
 		if (ret)
 			goto fail;
 		quiesced_ns = ktime_get_ns();
-		exits = read_seqbegin(&current->signal->stats_lock);
+		ret = instant_collect(req, &in);
+		if (ret)
+			goto fail;
 		old_memcg = procsnap_set_active_memcg(req->memcg);
-		snap = build_snapshot(req);
+		snap = build_snapshot(req, &in);
 		procsnap_set_active_memcg(old_memcg);
 		if (IS_ERR(snap)) {
 			ret = PTR_ERR(snap);
+			instant_release(&in);
 			goto fail;
 		}
 		nr = procsnap_snapshot_spawn(snap);
+		changed = nr >= 0 && threads_changed(&in);
+		instant_release(&in);
 		if (nr < 0) {
 			ret = nr;
 			procsnap_snapshot_put(snap);
 			goto fail;
 		}
-		if (!threads_changed(req, exits))
+		if (!changed)
 			break;
 		procsnap_snapshot_delete(snap);
 		procsnap_snapshot_put(snap);
