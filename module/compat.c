@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * What procsnap does differently on older kernels, each part testing for
+ * the feature where it can.
+ *
+ * Leaving the target's cgroups: cgroup_attach_task_all() leaves out the
+ * default hierarchy (cgroup v2, where systemd keeps its services) on older
+ * kernels such as 5.10.  There the clone is moved into the v2 root the way
+ * later kernels' cgroup_attach_task_all() does it, with the same locks.
+ *
  * Starting the clone in a kernel function on kernels whose kernel_clone()
  * cannot (before 5.19: no kernel_clone_args .fn).
  *
@@ -17,8 +25,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cgroup.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/percpu-rwsem.h>
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/spinlock.h>
@@ -29,10 +41,67 @@
 #include "compat.h"
 #include "symbols.h"
 
+/*
+ * Only for a kernel whose cgroup_attach_task_all() skips cgroup v2: the
+ * migration and the two locks that every migration holds.  Set once at
+ * load.
+ */
+static struct {
+	int (*attach_task)(struct cgroup *dst, struct task_struct *leader,
+			   bool threadgroup);
+	struct mutex *mutex;	/* the kernel's cgroup_mutex */
+	struct percpu_rw_semaphore *threadgroup_rwsem;
+} cg;
+
+static void cgroup_symbols_init(void)
+{
+	cg.attach_task = (void *)procsnap_lookup_name("cgroup_attach_task");
+	cg.mutex = (void *)procsnap_lookup_name("cgroup_mutex");
+	cg.threadgroup_rwsem =
+		(void *)procsnap_lookup_name("cgroup_threadgroup_rwsem");
+}
+
+static bool in_v2_root(struct task_struct *task)
+{
+	bool root;
+
+	rcu_read_lock();
+	root = task_dfl_cgroup(task) == &cgrp_dfl_root.cgrp;
+	rcu_read_unlock();
+	return root;
+}
+
+/**
+ * procsnap_compat_leave_cgroups - move current into kthreadd's cgroups
+ *
+ * Return: 0, or a negative errno when current stays in a cgroup of its
+ * parent's.
+ */
+int procsnap_compat_leave_cgroups(void)
+{
+	int ret;
+
+	ret = cgroup_attach_task_all(*procsnap_syms.kthreadd_task, current);
+	if (ret || in_v2_root(current))
+		return ret;
+	if (!cg.attach_task || !cg.mutex || !cg.threadgroup_rwsem)
+		return -EOPNOTSUPP;
+	/* cgroup_attach_task_all()'s locking, as on 5.10 and 6.1. */
+	mutex_lock(cg.mutex);
+	cpus_read_lock();
+	percpu_down_write(cg.threadgroup_rwsem);
+	ret = cg.attach_task(&cgrp_dfl_root.cgrp, current, false);
+	percpu_up_write(cg.threadgroup_rwsem);
+	cpus_read_unlock();
+	mutex_unlock(cg.mutex);
+	return ret;
+}
+
 #if PROCSNAP_HAVE_CLONE_FN
 
 int procsnap_compat_init(void)
 {
+	cgroup_symbols_init();
 	return 0;
 }
 
@@ -172,6 +241,7 @@ int procsnap_compat_init(void)
 {
 	int ret;
 
+	cgroup_symbols_init();
 	ret_from_fork_addr = procsnap_lookup_name("ret_from_fork");
 	kthread_addr = procsnap_lookup_name("kthread");
 	for_each_kernel_tracepoint(find_fork_tp, NULL);

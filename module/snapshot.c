@@ -26,7 +26,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cgroup.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/oom.h>
@@ -170,8 +169,8 @@ static int procsnap_clone_main(void *arg)
 		WRITE_ONCE(snap->abort, true);
 	complete(&snap->detached);
 	/* Not in the pause: the target runs again from here on. */
-	if (!READ_ONCE(snap->abort))
-		cgroup_attach_task_all(*procsnap_syms.kthreadd_task, current);
+	if (!READ_ONCE(snap->abort) && procsnap_compat_leave_cgroups())
+		pr_warn_once("a snapshot stays in its target's cgroups: freezing or killing them waits for its deletion\n");
 
 	for (;;) {
 		/* Killable, not in the load average, no obstacle to suspend. */
