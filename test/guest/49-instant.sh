@@ -11,6 +11,11 @@
 # (c) thread churn: a target whose threads are born and exit all the time,
 # snapshotted 50+ times: each snapshot is done (or failed EAGAIN, contract
 # 9), and its THREADS agree with the threads its memory says were alive.
+# (d) the same with 512 MB of 4K pages, so that each copy takes tens of ms
+# and threads are born, wake and die while it runs: a thread that counted as
+# held before its work was really queued (the module before 530b319)
+# returned to user mode during the copy and made 1 in 75 snapshots
+# inconsistent on 6.1, 1 in 8 on 6.1-rt.
 . /tests/lib.sh
 . /tests/snaplib.sh
 . /tests/hostile-b-lib.sh
@@ -44,7 +49,12 @@ for mode in pipe uring uring-async aio; do
 	echo "$mode: THREADS total $nthr, the target has $ntask tasks (io-wq workers are not threads that run user code)"
 	check "$mode: THREADS records the main thread and the reader" test "$nthr" = 2
 	if [ "$mode" = uring ] || [ "$mode" = uring-async ]; then
-		cq0=$(hbtool peek "$c" "$(ival "$n" cq_tail)")
+		# 5.10 maps the rings with remap_pfn_range(): VM_IO | VM_PFNMAP,
+		# which /proc/PID/mem cannot read (collect marks them unreadable).
+		if ! cq0=$(hbtool peek "$c" "$(ival "$n" cq_tail)" 32); then
+			echo "$mode: the snapshot's CQ ring is not readable on this kernel (${cq0#FAIL: })"
+			cq0=""
+		fi
 	fi
 	hbtool writepat "/proc/$t/fd/$(ival "$n" wfd)" "$sz" $Q
 	check "$mode: the read completes in the target" \
@@ -57,9 +67,8 @@ for mode in pipe uring uring-async aio; do
 	check "$mode: the snapshot still says the read was in flight" \
 		test "$(hbtool peek "$c" "$(ival "$n" "done")")" = 0
 	if [ -n "$cq0" ]; then
-		cq1=$(hbtool peek "$c" "$(ival "$n" cq_tail)")
-		# the u64 at the tail holds tail and the next field: compare low 32 bits
-		d=$(((cq1 & 0xffffffff) - (cq0 & 0xffffffff)))
+		cq1=$(hbtool peek "$c" "$(ival "$n" cq_tail)" 32) || cq1=$cq0
+		d=$((cq1 - cq0))
 		check "$mode: the snapshot's CQ ring (MAP_SHARED) shows the completion that came after the instant (documented: shared mappings are live)" \
 			test "$d" = 1
 		cq0=""
@@ -75,8 +84,60 @@ for mode in pipe uring uring-async aio; do
 	fi
 done
 
+# churn_snaps NAME N [K]: N snapshots of churn target NAME ($TP), each
+# checked against its memory (every Kth through snapctl collect, so that
+# the evidence agrees too; 0 for none) and deleted; then the checks,
+# prefixed NAME.
+churn_snaps() {
+	_n=$1 _ns=$2 _every=${3:-10} ch=$TP
+	ok=0 eagain=0 bad=0 exact=0 other=0 i=0 t0=$(now_cs)
+	while [ $i -lt "$_ns" ]; do
+		i=$((i + 1))
+		c=$(snapctl request "$ch" --timeout 60s 2>/tmp/req.err)
+		rc=$?
+		if [ $rc != 0 ]; then
+			if grep -q EAGAIN /tmp/req.err; then
+				eagain=$((eagain + 1))
+			else
+				other=$((other + 1))
+				echo "    snapshot $i: exit $rc: $(cat /tmp/req.err)"
+			fi
+			continue
+		fi
+		who=$c
+		if [ "$_every" != 0 ] && [ $((i % _every)) = 0 ]; then
+			rm -rf /tmp/ev49
+			if snapctl collect "$c" -o /tmp/ev49 --no-hash >/dev/null 2>&1; then
+				who=/tmp/ev49
+			else
+				echo "    snapshot $i: collect failed"
+				bad=$((bad + 1))
+			fi
+		fi
+		if hbtool churncheck "$who" "$c" "/tmp/$_n.info" >/tmp/cc.out 2>&1; then
+			ok=$((ok + 1))
+			grep -q 'exact=1' /tmp/cc.out && exact=$((exact + 1))
+		else
+			bad=$((bad + 1))
+			echo "    snapshot $i (clone $c, from $who):"
+			sed 's/^/    /' /tmp/cc.out
+		fi
+		snapctl delete "$c" >/dev/null || bad=$((bad + 1))
+	done
+	rm -rf /tmp/ev49
+	gen=$(hbtool peek "$ch" $(($(ival "$_n" counts) + 8)))
+	echo "$_n: $_ns snapshots in $(($(now_cs) - t0)) cs: $ok consistent ($exact with no thread in transit: THREADS total exact), $eagain EAGAIN, $bad inconsistent, $other other failures; $gen threads made"
+	check "$_n: every snapshot is done or failed EAGAIN ($other otherwise)" \
+		test $other = 0
+	check "$_n: every done snapshot's THREADS agree with its memory ($bad not)" \
+		test $bad = 0
+	check "$_n: at least $_ns snapshots checked ($((ok + bad + eagain)))" \
+		test $((ok + bad + eagain)) -ge "$_ns"
+	check "$_n: the target lives and progresses" \
+		hbtool progress "$ch" "$(ival "$_n" hb)" 10
+}
+
 # --- (c) thread churn ----------------------------------------------------------
-NS=${HB49_SNAPS:-50}
 # A snapshot is exact only when no slot is in transit (being created, or
 # exited and not yet seen gone by the creator); the transit time is the
 # kernel's, so a thread's life is made twice it (3 ms at least),
@@ -99,55 +160,25 @@ if hb_start churn churn --slots 4 --life-us $life; then
 	fi
 fi
 if [ -f /tmp/churn.info ] && kill -0 "$TP" 2>/dev/null; then
-	ch=$TP
-	ok=0 eagain=0 bad=0 exact=0 other=0 i=0 t0=$(now_cs)
-	while [ $i -lt "$NS" ]; do
-		i=$((i + 1))
-		c=$(snapctl request "$ch" --timeout 60s 2>/tmp/req.err)
-		rc=$?
-		if [ $rc != 0 ]; then
-			if grep -q EAGAIN /tmp/req.err; then
-				eagain=$((eagain + 1))
-			else
-				other=$((other + 1))
-				echo "    snapshot $i: exit $rc: $(cat /tmp/req.err)"
-			fi
-			continue
-		fi
-		who=$c
-		# every 10th through snapctl collect: the evidence agrees too
-		if [ $((i % 10)) = 0 ]; then
-			rm -rf /tmp/ev49
-			if snapctl collect "$c" -o /tmp/ev49 --no-hash >/dev/null 2>&1; then
-				who=/tmp/ev49
-			else
-				echo "    snapshot $i: collect failed"
-				bad=$((bad + 1))
-			fi
-		fi
-		if hbtool churncheck "$who" "$c" /tmp/churn.info >/tmp/cc.out 2>&1; then
-			ok=$((ok + 1))
-			grep -q 'exact=1' /tmp/cc.out && exact=$((exact + 1))
-		else
-			bad=$((bad + 1))
-			echo "    snapshot $i (clone $c, from $who):"
-			sed 's/^/    /' /tmp/cc.out
-		fi
-		snapctl delete "$c" >/dev/null || bad=$((bad + 1))
-	done
-	rm -rf /tmp/ev49
-	gen=$(hbtool peek "$ch" $(($(ival churn counts) + 8)))
-	echo "churn: $NS snapshots in $(($(now_cs) - t0)) cs: $ok consistent ($exact with no thread in transit: THREADS total exact), $eagain EAGAIN, $bad inconsistent, $other other failures; $gen threads made"
-	check "churn: every snapshot is done or failed EAGAIN ($other otherwise)" \
-		test $other = 0
-	check "churn: every done snapshot's THREADS agree with its memory ($bad not)" \
-		test $bad = 0
+	churn_snaps churn "${HB49_SNAPS:-50}"
 	check "churn: some snapshots had an exact THREADS total ($exact)" \
 		test $exact -gt 0
-	check "churn: at least 50 snapshots checked ($((ok + bad + eagain)))" \
-		test $((ok + bad + eagain)) -ge 50
-	check "churn: the target lives and progresses" \
-		hbtool progress "$ch" "$(ival churn hb)" 10
+	kill -9 "$TP"
+	wait "$TP" 2>/dev/null
+	hb_forget
+fi
+
+# --- (d) births and deaths during a long copy --------------------------------
+# 16 slots of 0.5 ms threads around 512 MB of 4K pages (HB49_BIG_MB): the
+# creator and the threads are always on their way in or out of the kernel
+# while the page tables are copied.  A copy that saw a thread born or dying
+# is retried (EAGAIN after 3), so a done snapshot must be consistent.
+if hb_start churnbig churn --slots 16 --life-us 500 --mem "${HB49_BIG_MB:-512}"; then
+	churn_snaps churnbig "${HB49_BIG_SNAPS:-25}" 0
+	check "churnbig: some snapshots are done ($ok)" test $ok -gt 0
+	kill -9 "$TP"
+	wait "$TP" 2>/dev/null
+	hb_forget
 fi
 
 cleanup

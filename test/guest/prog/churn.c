@@ -4,7 +4,7 @@
  * 49-instant: does a snapshot's THREADS agree with its memory about which
  * threads were alive at the instant?
  *
- * usage: churn [--slots K] [--life-us US] [--info FILE]
+ * usage: churn [--slots K] [--life-us US] [--mem MB] [--info FILE]
  *
  * Two permanent threads (main: a heartbeat every 1 ms; the creator) and K
  * slots.  The creator keeps every slot busy with a short-lived thread made
@@ -26,6 +26,11 @@
  * that.  counts[] = { alive (phase 2), generation (threads made), clone
  * errors }.  The info file gives pid, creator (tid), slots, slot_addr,
  * counts, hb.
+ *
+ * --mem MB maps and writes MB of private memory in 4K pages, so that the
+ * page-table copy takes long (tens of ms under TCG): long enough for a
+ * thread to be born and to die within one copy, which a snapshot must
+ * notice.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +62,7 @@ static volatile uint64_t heartbeat;
 static volatile pid_t creator_tid;
 static struct timespec life = { 0, 2000000 };
 static int nslots = 4;
+static size_t mem_mb;
 
 /*
  * raw_clone(flags, stack_top, ptid, ctid, fn, arg): clone(2) without libc:
@@ -161,6 +167,8 @@ int main(int argc, char **argv)
 			nslots = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--life-us"))
 			life.tv_nsec = atol(argv[i + 1]) * 1000;
+		else if (!strcmp(argv[i], "--mem"))
+			mem_mb = strtoul(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--info"))
 			info = argv[i + 1];
 		else
@@ -168,6 +176,20 @@ int main(int argc, char **argv)
 	}
 	if (nslots < 1 || nslots > MAX_SLOTS || life.tv_nsec >= 1000000000)
 		goto usage;
+	if (mem_mb) {
+		size_t len = mem_mb << 20;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			perror("churn: mmap");
+			return 2;
+		}
+		/* Page tables to copy, one entry per 4K page. */
+		madvise(p, len, MADV_NOHUGEPAGE);
+		for (size_t off = 0; off < len; off += 4096)
+			p[off] = 1;
+	}
 	if ((errno = pthread_create(&th, NULL, creator, NULL))) {
 		perror("churn: pthread_create");
 		return 2;
@@ -196,6 +218,7 @@ int main(int argc, char **argv)
 		nanosleep(&one_ms, NULL);
 	}
 usage:
-	fprintf(stderr, "usage: churn [--slots K] [--life-us US] [--info FILE]\n");
+	fprintf(stderr, "usage: churn [--slots K] [--life-us US] [--mem MB] "
+		"[--info FILE]\n");
 	return 1;
 }

@@ -5,7 +5,7 @@
  * (a shell cannot put a CANCEL microseconds after a REQUEST); the checks read
  * memory through /proc/PID/mem or an evidence directory of `snapctl collect`.
  *
- *   hbtool peek WHO ADDR                 the u64 at ADDR
+ *   hbtool peek WHO ADDR [32]            the u64 (or u32) at ADDR
  *   hbtool checkpat WHO ADDR SIZE SEED   ADDR holds manythreads' pattern(SEED)
  *   hbtool writepat PATH SIZE SEED       write pattern(SEED) bytes to PATH
  *   hbtool progress PID ADDR SECS        the u64 at ADDR grows within SECS
@@ -1625,11 +1625,15 @@ int main(int argc, char **argv)
 	if (!rng)
 		rng = 1;
 
-	if (!strcmp(cmd, "peek") && argc == 4) {
+	if (!strcmp(cmd, "peek") && (argc == 4 ||
+				     (argc == 5 && !strcmp(argv[4], "32")))) {
 		uint64_t v;
 
 		if (peek(argv[2], strtoull(argv[3], NULL, 0), &v))
 			bail("cannot read %s at %s", argv[2], argv[3]);
+		/* A shell's arithmetic is signed: a u32 field stays exact. */
+		if (argc == 5)
+			v = (uint32_t)v;
 		printf("%" PRIu64 "\n", v);
 		return 0;
 	}
