@@ -44,22 +44,53 @@ EOT
 	apt-get update -qq
 }
 
-# The newest release of a series whose headers apt knows, e.g.
-# newest '6\.12\.[0-9]+\+deb12' rt-amd64 -> 6.12.115+deb12-rt-amd64
-# Nothing when apt knows none (bullseye not added yet): the other series
-# are still listed.
-newest() {
-	apt-cache pkgnames linux-headers- |
-		{ grep -E "^linux-headers-$1-$2\$" || true; } |
-		sed 's/^linux-headers-//' | sort -V | tail -n1
+# A URL is served (HEAD).  Without curl or wget, assume it is.
+served() {
+	if command -v curl >/dev/null; then
+		curl -sfI --max-time 30 "$1" >/dev/null
+	elif command -v wget >/dev/null; then
+		wget -q --spider --timeout=30 "$1"
+	fi
 }
 
+SERIES=('5\.10\.0-[0-9]+' '6\.1\.0-[0-9]+' '6\.12\.[0-9]+\+deb12')
+
+# For each series and flavour, its newest release whose headers apt knows
+# and whose image the mirror serves: a mirror may list packages it does
+# not serve (seen: bullseye-security's newest 5.10 rt images), and the VM
+# needs the image that matches the headers exactly.  A series apt knows
+# nothing of (bullseye not added yet) is left out; the others are listed.
 list() {
-	local f
+	local names f series rel uri
+	local -a cands=()
+	local -A uris=()
+
+	# Releases with both headers and an image package.
+	names=$(sort <(apt-cache pkgnames linux-headers- | sed -n 's/^linux-headers-//p') |
+		comm -12 - <(apt-cache pkgnames linux-image- | sed -n 's/^linux-image-//p' | sort))
+	# The four newest of each are the candidates; one apt call gives
+	# every candidate image's URL.
 	for f in amd64 rt-amd64; do
-		newest '5\.10\.0-[0-9]+' "$f"
-		newest '6\.1\.0-[0-9]+' "$f"
-		newest '6\.12\.[0-9]+\+deb12' "$f"
+		for series in "${SERIES[@]}"; do
+			mapfile -t -O "${#cands[@]}" cands < <(grep -E "^$series-$f\$" <<<"$names" |
+				sort -rV | head -n4)
+		done
+	done
+	[ ${#cands[@]} -gt 0 ] || return 0
+	while read -r uri rel; do
+		uris[$rel]=$uri
+	done < <(apt-get download --print-uris "${cands[@]/#/linux-image-}" 2>/dev/null |
+		sed -n "s/^'\([^']*\)' linux-image-\([^_]*\)_.*/\1 \2/p")
+	for f in amd64 rt-amd64; do
+		for series in "${SERIES[@]}"; do
+			for rel in $(printf '%s\n' "${cands[@]}" | grep -E "^$series-$f\$"); do
+				uri=${uris[$rel]:-}
+				if [ -n "$uri" ] && served "$uri"; then
+					echo "$rel"
+					break
+				fi
+			done
+		done
 	done
 }
 
