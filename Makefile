@@ -13,6 +13,8 @@
 #   make kernels-install (root) headers of those kernels, bullseye pinned
 #   make check-debug     the VM tests on a KASAN/lockdep/kmemleak/UBSAN kernel
 #   make check-debug-rt  the same on its PREEMPT_RT flavour (6.12)
+#   make bench           benchmarks (bench/README.md); bench-matrix: the
+#                        pause on every kernel of check-matrix
 #   make demo            a demo inside the VM
 #   make style           checkpatch --strict on the module
 #   V=1 for verbose, W=1 for the kernel's extra warnings.
@@ -127,4 +129,9 @@ bench-quick:
 bench-rt:
 	bench/run.sh --rt
 
-.PHONY: bench bench-quick bench-rt
+# The pause at 4 MB and 1 GB on every kernel of make check-matrix.
+bench-matrix:
+	test/vm/kernels.sh install >/dev/null
+	bench/matrix.sh
+
+.PHONY: bench bench-quick bench-rt bench-matrix

@@ -473,10 +473,14 @@ def report(a):
                    f"target's /proc/PID/mem = "
                    f"{ratio(med(tp.get('procsnap', [])), med(tp.get('stopped', [])))}")
     date = datetime.date.today().isoformat()
+    if a.sections:
+        made = f"`bench/run.sh --sections \"{a.sections}\"`"
+    else:
+        made = (f"`{'make bench-quick' if a.mode == 'quick' else ('make bench-rt' if a.flavour == 'rt' else 'make bench')}`"
+                f" (bench/run.sh{' --rt' if a.flavour == 'rt' else ''}"
+                f"{' --quick' if a.mode == 'quick' else ''})")
     head = [f"# procsnap benchmarks: {env.get('kernel', '?')}, {date}\n",
-            f"Made by `{'make bench-quick' if a.mode == 'quick' else ('make bench-rt' if a.flavour == 'rt' else 'make bench')}`"
-            f" (bench/run.sh{' --rt' if a.flavour == 'rt' else ''}"
-            f"{' --quick' if a.mode == 'quick' else ''}); every number below "
+            f"Made by {made}; every number below "
             "was measured in this one VM run.  **Under QEMU TCG absolute "
             "times are 10–50× those of real hardware: read the ratios.**\n",
             '## Environment\n',
@@ -539,6 +543,7 @@ def main():
     p.add_argument('--mem', default='?')
     p.add_argument('--flavour', default='generic')
     p.add_argument('--mode', default='full')
+    p.add_argument('--sections', default='')
     p.add_argument('--vm-rc', type=int, default=0)
     p.add_argument('--host-load', default='not recorded')
     a = p.parse_args()

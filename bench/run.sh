@@ -5,12 +5,18 @@
 # test/vm/run.sh) and write the report with its plots.
 #
 # usage: bench/run.sh [--rt] [--quick] [--mem MB] [--work DIR] [--report FILE]
+#                     [--sections "pause ..."] [--sizes "4M 1G"]
 #
 #   make bench        bench/run.sh              -> bench/results/REL-DATE.md
 #   make bench-rt     bench/run.sh --rt         -> bench/results/REL-DATE.md
 #   make bench-quick  bench/run.sh --quick      -> BENCH_WORK/report/quick.md,
 #                     then checks the pipeline (report, rows, plots) and
 #                     ends with "N passed, N failed"
+#   make bench-matrix bench/matrix.sh: --sections pause --sizes "4M 1G" on
+#                     every kernel of test/vm/kernels.sh, one table
+#
+# --sections: which of syscall, pause, collect, slowdown, cyclictest run
+# (default all); --sizes: the target sizes of the pause section.
 #
 # Environment: DURATION (seconds per cyclictest case; default 10, 3 with
 # --quick; the paper's run is DURATION=600), BENCH_WORK (default
@@ -28,6 +34,8 @@ quick=0
 mem=${MEM:-3072}
 work=${BENCH_WORK:-}
 report=""
+sections=""
+sizes=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rt) flavour=rt ;;
@@ -35,6 +43,8 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift ;;
 	--work) work=$2; shift ;;
 	--report) report=$2; shift ;;
+	--sections) sections=$2; shift ;;
+	--sizes) sizes=$2; shift ;;
 	*) sed -n 's/^# usage: //p' "$0" >&2; exit 2 ;;
 	esac
 	shift
@@ -75,6 +85,8 @@ else
 	EOF
 	timeout=$((5400 + 20 * ${DURATION:-10}))
 fi
+[ -n "$sections" ] && echo "SECTIONS=\"$sections\"" >>"$share/bench.conf"
+[ -n "$sizes" ] && echo "SIZES=\"$sizes\"" >>"$share/bench.conf"
 
 # criu's kernel feature probe wants nf_tables: its modules, in dependency
 # order, through the share (the guest insmods them).
@@ -136,7 +148,7 @@ hostcpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)
 python3 "$top/bench/report.py" --raw "$share/raw" --out "$report" \
 	--host-cpu "$hostcpu" --host-cpus "$(nproc)" --mem "$mem" \
 	--flavour "$flavour" --mode "$([ $quick = 1 ] && echo quick || echo full)" \
-	--vm-rc "$vmrc" --host-load "$hostload"
+	--sections "$sections" --vm-rc "$vmrc" --host-load "$hostload"
 echo "bench: report $report"
 if [ $quick = 1 ]; then
 	python3 "$top/bench/report.py" --check "$report" --vm-rc "$vmrc"
