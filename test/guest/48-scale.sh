@@ -9,7 +9,9 @@
 # from snapctl list --json, the hold, wall time); run with --mem 4096.
 # The hold compared is the least of three snapshots' worst holds: a
 # quadratic walk makes every one of them long, while the host descheduling
-# TCG's vCPU inside one 64-thread batch makes one of them long.
+# TCG's vCPU inside one 64-thread batch makes one of them long.  gapprobe
+# measures how long the host takes a vCPU away; a growth beyond 30x that
+# stays within twice that is reported as inconclusive (SKIP), not passed.
 # SCALE_THREADS (default 10000; the small target has a tenth), SCALE_FILES
 # (100000) and SCALE_MAPS (60000) size it down for slow kernels (debug).
 . /tests/lib.sh
@@ -96,6 +98,14 @@ for nt in $small $big; do
 				bestp=$PAUSE
 			fi
 		done
+		# What the host's noise alone can add to a hold, now.
+		gap=0
+		for _i in 1 2 3; do
+			_g=$(gapprobe 300 | sed -n 's/^gap_max_ns=\([0-9]*\).*/\1/p')
+			is_pid "$_g" && [ "$_g" -gt "$gap" ] && gap=$_g
+		done
+		echo "$name: the largest vanishing of a vCPU in 3 x 300 ms at SCHED_FIFO 99: $gap ns"
+		eval "gap_$nt=\$gap"
 		echo "$name: worst holds of three snapshots: $holds ns"
 		echo "$name: pauses of three snapshots: $pauses ns"
 		eval "hold_$nt=\$best pause_$nt=\$bestp"
@@ -114,10 +124,21 @@ echo "worst hold (least of three): $small threads ${hold_small:-?} ns, $big thre
 echo "pause (least of three): $small threads ${pause_small:-?} ns, $big threads ${pause_big:-?} ns; quiesce ${quiesce_small:-?} / ${quiesce_big:-?} ns"
 # ratio A B: B / A, one decimal
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b / a }'; }
+# A hold that merely contains the host descheduling the vCPU is as long
+# as that descheduling, whatever the module does: when the host is busy
+# (another VM beside this one) every 10,000-thread snapshot may contain one.
+# Such a result cannot show the growth either way; it is said, not passed.
+noise=${gap_small:-0}
+is_pid "${gap_big:-}" && [ "$gap_big" -gt "$noise" ] && noise=$gap_big
 if is_pid "$hold_small" && is_pid "$hold_big"; then
 	r=$(ratio "$hold_small" "$hold_big")
-	check "max_hold_ns grows ${r}x for 10x the threads (< 30x: not quadratic)" \
-		test "$hold_big" -lt $((30 * hold_small))
+	if [ "$hold_big" -lt $((30 * hold_small)) ]; then
+		pass "max_hold_ns grows ${r}x for 10x the threads (< 30x: not quadratic)"
+	elif [ "$hold_big" -le $((2 * noise)) ]; then
+		skip "max_hold_ns grows ${r}x for 10x the threads, but $hold_big ns is within twice the host's noise measured here ($noise ns): inconclusive, run on a quiet host"
+	else
+		fail "max_hold_ns grows ${r}x for 10x the threads (< 30x: not quadratic; host noise $noise ns)"
+	fi
 else
 	fail "max_hold_ns at $small and $big threads: not measured (${hold_small:-?}, ${hold_big:-?})"
 fi

@@ -1889,6 +1889,36 @@ static void cancel_everything(struct stats *tot)
 	    (unsigned long long)cancelled);
 }
 
+/*
+ * An entry whose clone is not one: a lingering entry, unless it was
+ * deleted between our LIST and our look at /proc.  The unprivileged
+ * children finish while root still fuzzes, and root may delete or kill
+ * their snapshots; the module unlists a clone before it exits, so an
+ * honest entry is gone from a LIST taken after we found the process gone.
+ */
+static int still_listed_gone(pid_t clone)
+{
+	static struct procsnap_snapshot_info again[256];
+
+	for (int tries = 0; tries < 20; tries++) {
+		struct procsnap_list_arg l = {
+			.size = sizeof(l), .entries = (uintptr_t)again,
+			.entry_size = sizeof(again[0]), .nr_entries = 256,
+		};
+		int listed = 0;
+
+		if (ioctl(g_shared_fd, PROCSNAP_IOC_LIST, &l))
+			return 1;
+		for (uint32_t i = 0; i < l.nr_entries && i < 256; i++)
+			if (again[i].clone_pid == clone)
+				listed = 1;
+		if (!listed || is_clone(clone))
+			return 0;
+		usleep(100 * 1000);
+	}
+	return 1;
+}
+
 /* Quiescent now: the strict checks no race can excuse. */
 static void final_checks(struct stats *tot)
 {
@@ -1914,7 +1944,8 @@ static void final_checks(struct stats *tot)
 		mem_open_enotty = 1;
 	if (ioctl(g_shared_fd, PROCSNAP_IOC_LIST, &l) == 0) {
 		for (uint32_t i = 0; i < l.nr_entries && i < 256; i++)
-			if (!is_clone(info[i].clone_pid)) {
+			if (!is_clone(info[i].clone_pid) &&
+			    still_listed_gone(info[i].clone_pid)) {
 				say("UNEXPECTED: [%s seed=%llu] LIST entry %u: clone %d (target %d) is not a procsnap clone%s\n",
 				    who, (unsigned long long)g_seed, i,
 				    info[i].clone_pid, info[i].target_pid,
