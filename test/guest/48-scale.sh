@@ -117,7 +117,7 @@ for nt in $small $big; do
 		fail "$name: objects back to 0 ($(cat "$OBJECTS"))"
 	fi
 done
-for v in hold pause quiesce; do
+for v in hold pause quiesce gap; do
 	eval "${v}_small=\${${v}_$small:-} ${v}_big=\${${v}_$big:-}"
 done
 echo "worst hold (least of three): $small threads ${hold_small:-?} ns, $big threads ${hold_big:-?} ns"
