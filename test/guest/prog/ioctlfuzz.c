@@ -1919,7 +1919,10 @@ static int still_listed_gone(pid_t clone)
 	return 1;
 }
 
-/* Quiescent now: the strict checks no race can excuse. */
+/*
+ * The strict checks at the end.  Root's run is quiescent here; the
+ * unprivileged children's may still see root delete (still_listed_gone).
+ */
 static void final_checks(struct stats *tot)
 {
 	static struct procsnap_snapshot_info info[256];
