@@ -135,6 +135,8 @@ def section_pause(raw, plotdir, plotrel):
             f"{f.get('op')} at {f.get('size')} (rc {f.get('rc')})" for f in fails))
     out.append('\nPaper (Linux 3.13, bare metal, 4 MB target): duplication '
                '17.84 µs, deletion 49.47 µs.\n')
+    out.append(deletion_table(groups))
+    out.append(phases_table(groups))
     # plot
     for thp in ('0', '1'):
         with open(os.path.join(plotdir, f'pause-{thp}.dat'), 'w') as f:
@@ -159,6 +161,80 @@ plot 'pause-0.dat' u 1:2 w lp t 'procsnap kernel 4K', \
 """, plotdir)
     out.append(f'![pause vs size]({plotrel}/pause.png)\n')
     return '\n'.join(out), len(tab), ['pause.png']
+
+
+def deletion_table(groups):
+    """Deletion against the exit of a forked child of the same target."""
+    tab = []
+    for (size, thp) in sorted(groups):
+        g = groups[(size, thp)]
+        ps = [r for r in g.get('procsnap', []) if 'delete_gap_ns' in r]
+        ex = [int(r['exit_ns']) for r in g.get('fork', []) if 'exit_ns' in r]
+        if not ps or not ex:
+            continue
+        dele = med([int(r['delete_ns']) for r in ps])
+        child = med(ex)
+        dgap = med([int(r['delete_gap_ns']) for r in ps])
+        noise = med([int(r['gap_ns']) for r in g.get('none', [])])
+        tab.append([human(size), 'THP 2M' if thp == '1' else '4K',
+                    ratio(dele, child), us(dele), us(child), us(dgap),
+                    us(noise), ratio(dgap, noise)])
+    if not tab:
+        return ''
+    return ('\n### Deletion vs a child\'s exit\n\n'
+            'The same target forks a child that blocks in the kernel (as a '
+            'clone does), then kills it with SIGKILL and reaps it: the exit '
+            'of a forked child of the same size, which is what a DELETE '
+            'does to a clone.  "target gap" is the target\'s largest gap in '
+            'a window around the DELETE, against its loop noise with no '
+            'operation: the target is not delayed by a deletion when the '
+            'two are alike.\n\n' +
+            table(['size', 'pages', 'delete / child exit', 'delete µs',
+                   'child exit µs', 'target gap during delete µs',
+                   'loop noise µs', 'gap / noise'], tab) + '\n')
+
+
+PHASES = ('quiesce_ns', 'check_ns', 'record_ns', 'files_ns', 'copy_ns',
+          'detach_ns')
+
+
+def phases_table(groups):
+    """Where the kernel-side pause goes (LIST's phases)."""
+    tab = []
+    for (size, thp) in sorted(groups):
+        g = groups[(size, thp)]
+        ps = [r for r in g.get('procsnap', []) if 'copy_ns' in r]
+        if not ps:
+            continue
+        m = {k: med([int(r[k]) for r in ps]) for k in PHASES}
+        kern = med([int(r['kernel_ns']) for r in ps])
+        fork = med([int(r['fork_ns']) for r in g.get('fork', [])])
+        # Bookkeeping: what the named phases leave of each run's pause.
+        rest = med([int(r['kernel_ns']) - sum(int(r[k]) for k in PHASES
+                                              if k != 'files_ns')
+                    for r in ps])
+        tab.append([human(size), 'THP 2M' if thp == '1' else '4K', us(kern),
+                    us(m['quiesce_ns']), us(m['check_ns']),
+                    us(m['record_ns']), us(m['files_ns']),
+                    us(m['copy_ns']), us(m['detach_ns']), us(rest),
+                    us(fork),
+                    us(None if kern is None or m['copy_ns'] is None
+                       else kern - m['copy_ns'])])
+    if not tab:
+        return ''
+    return ('\n### Where the pause goes\n\n'
+            'The module\'s own clock around each phase of the duplication '
+            '(LIST, PROCSNAP_FEAT_PHASES), medians: waiting for the other '
+            'threads, checking the target can be copied, recording '
+            'registers and files (of which files), the kernel\'s fork code '
+            'copying the page tables ("copy", what the target\'s own fork() '
+            'also pays), and the clone leaving the target\'s world '
+            '(credentials, session, signals: a wake-up of the clone and a '
+            'context switch back).  "fixed" is the pause less the copy: '
+            'procsnap\'s cost over fork\'s, per snapshot.\n\n' +
+            table(['size', 'pages', 'pause µs', 'quiesce', 'check', 'record',
+                   'of which files', 'copy', 'detach', 'rest', 'fork() µs',
+                   'fixed µs'], tab) + '\n')
 
 
 def section_syscall(raw):
@@ -434,10 +510,16 @@ def report(a):
                       and r['thp'] == thp and r['op'] == 'fork'])
             sc = med([int(r['gap_ns']) for r in pause if int(r['size']) == s
                       and r['thp'] == thp and r['op'] == 'stopcopy'])
+            dl = med([int(r['delete_ns']) for r in pause if int(r['size']) == s
+                      and r['thp'] == thp and r['op'] == 'procsnap'])
+            ex = med([int(r['exit_ns']) for r in pause if int(r['size']) == s
+                      and r['thp'] == thp and r['op'] == 'fork' and 'exit_ns' in r])
             if k is not None:
                 key.append(f"* {human(s)} {'THP' if thp == '1' else '4K'}: procsnap "
                            f"pause / fork() = {ratio(k, fk)}; stop-and-copy / "
-                           f"procsnap = {ratio(sc, k, 0)}")
+                           f"procsnap = {ratio(sc, k, 0)}"
+                           + (f"; delete / child exit = {ratio(dl, ex)}"
+                              if ex is not None else ''))
     sysc = {}
     for r in lines(raw, 'syscall.txt', 'SYSCALLB '):
         sysc.setdefault(r['label'], []).append(float(r['ns']))

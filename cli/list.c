@@ -113,7 +113,7 @@ static void print_json(const void *entries, size_t n)
 		       ",\"pause_ns\":%" PRIu64
 		       ",\"quiesce_ns\":%" PRIu64
 		       ",\"resident_bytes\":%" PRIu64
-		       ",\"pagetable_bytes\":%" PRIu64 "}",
+		       ",\"pagetable_bytes\":%" PRIu64,
 		       (unsigned int)e[i].threads,
 		       (uint64_t)e[i].created_realtime_ns,
 		       (uint64_t)e[i].created_boottime_ns,
@@ -121,6 +121,19 @@ static void print_json(const void *entries, size_t n)
 		       (uint64_t)e[i].quiesce_ns,
 		       (uint64_t)e[i].resident_bytes,
 		       (uint64_t)e[i].pagetable_bytes);
+		printf(",\"requested_realtime_ns\":%" PRIu64
+		       ",\"requested_boottime_ns\":%" PRIu64
+		       ",\"requester_uid\":%u,\"nr_files\":%u"
+		       ",\"check_ns\":%" PRIu64 ",\"record_ns\":%" PRIu64
+		       ",\"files_ns\":%" PRIu64 ",\"copy_ns\":%" PRIu64
+		       ",\"detach_ns\":%" PRIu64 "}",
+		       (uint64_t)e[i].requested_realtime_ns,
+		       (uint64_t)e[i].requested_boottime_ns,
+		       (unsigned int)e[i].requester_uid,
+		       (unsigned int)e[i].nr_files,
+		       (uint64_t)e[i].check_ns, (uint64_t)e[i].record_ns,
+		       (uint64_t)e[i].files_ns, (uint64_t)e[i].copy_ns,
+		       (uint64_t)e[i].detach_ns);
 	}
 	fputs("]\n", stdout);
 }

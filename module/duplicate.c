@@ -339,7 +339,9 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req,
 	snap->requested_boottime_ns = req->requested_boottime_ns;
 	snap->requester_uid = req->requester_uid;
 	snap->cred = get_cred(req->cred);
+	snap->files_ns = ktime_get_ns();
 	ret = procsnap_record_files(snap);
+	snap->files_ns = ktime_get_ns() - snap->files_ns;
 	if (ret) {
 		procsnap_snapshot_put(snap);
 		return ERR_PTR(ret);
@@ -441,7 +443,7 @@ void procsnap_duplicate(struct procsnap_request *req)
 	struct mem_cgroup *old_memcg;
 	struct instant in;
 	unsigned int tries;
-	u64 quiesced_ns;
+	u64 quiesced_ns, checked_ns, recorded_ns;
 	bool changed;
 	pid_t nr;
 	int ret;
@@ -451,10 +453,11 @@ void procsnap_duplicate(struct procsnap_request *req)
 		ret = quiesce(req);
 		if (ret)
 			goto fail;
+		quiesced_ns = ktime_get_ns();
 		ret = check_copyable(req);
 		if (ret)
 			goto fail;
-		quiesced_ns = ktime_get_ns();
+		checked_ns = ktime_get_ns();
 		ret = instant_collect(req, &in);
 		if (ret)
 			goto fail;
@@ -466,6 +469,7 @@ void procsnap_duplicate(struct procsnap_request *req)
 			instant_release(&in);
 			goto fail;
 		}
+		recorded_ns = ktime_get_ns();
 		nr = procsnap_snapshot_spawn(snap);
 		changed = nr >= 0 && threads_changed(&in);
 		instant_release(&in);
@@ -485,6 +489,8 @@ void procsnap_duplicate(struct procsnap_request *req)
 	}
 
 	snap->quiesce_ns = quiesced_ns - req->entered_ns;
+	snap->check_ns = checked_ns - quiesced_ns;
+	snap->record_ns = recorded_ns - checked_ns;
 	snap->pause_ns = ktime_get_ns() - req->entered_ns;
 	if (!procsnap_snapshot_publish(snap, req->owner)) {
 		/* Killed before anyone could see it. */

@@ -128,7 +128,13 @@ struct procsnap_snapshot {
 	u64 created_realtime_ns;
 	u64 created_boottime_ns;
 	u64 pause_ns;
+	/* Where the pause went, for the benchmarks (see the uapi header). */
 	u64 quiesce_ns;
+	u64 check_ns;
+	u64 record_ns;
+	u64 files_ns;
+	u64 copy_ns;
+	u64 detach_ns;
 	u64 requested_realtime_ns;
 	u64 requested_boottime_ns;
 	kuid_t requester_uid;
@@ -138,7 +144,6 @@ struct procsnap_snapshot {
 	unsigned int nr_files;
 	struct procsnap_file_rec *files;
 	struct completion reparented;	/* target side -> clone: go on */
-	struct completion detached;	/* clone -> target side: left us */
 	struct completion gone;		/* clone is about to exit */
 };
 

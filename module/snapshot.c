@@ -9,17 +9,19 @@
  * or on older kernels the same first frame set up from compat.c).
  * It never returns to user mode: it parks until deleted, then exits.
  *
- * The target must not notice it.  It is moved under kthreadd (which ignores
- * SIGCHLD, so the clone is reaped on exit without anyone being told) before
- * it can die, leaves the target's session and process group, drops the file
- * table it shares with the target (CLONE_FILES spares copying it and taking
- * a reference on every file), and ignores every signal but SIGKILL.  The
- * target's threads stay held until all of that is done.  Then it leaves the
- * target's cgroups for the root ones, so that freezing or killing the
- * target's cgroup (a service stop) completes and its memory.oom.group
- * cannot pick the clone.
+ * The target must not notice it.  Before the clone first runs, the target's
+ * side moves it under kthreadd (which ignores SIGCHLD, so the clone is
+ * reaped on exit without anyone being told) and drops the file table it
+ * shares with the target (CLONE_FILES spares copying it and taking a
+ * reference on every file); the clone is born with every signal but
+ * SIGKILL and SIGSTOP blocked.  So the target's threads go on without
+ * waiting for the clone to be scheduled, and the clone then leaves the
+ * target's session and process group, ignores every signal but SIGKILL,
+ * and leaves the target's cgroups for the root ones, so that freezing or
+ * killing the target's cgroup (a service stop) completes and its
+ * memory.oom.group cannot pick the clone.
  *
- * The suspect must not touch it: the clone takes the requester's
+ * The suspect must not touch it: the clone is born with the requester's
  * credentials, so a target of another user can neither signal, ptrace nor
  * write the snapshot, and only the requester (or whoever may ptrace the
  * requester's processes) may read, list and delete it.
@@ -35,6 +37,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/cred.h>
+#include <linux/delay.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -68,7 +71,6 @@ struct procsnap_snapshot *procsnap_snapshot_alloc(struct task_struct *target,
 	kref_init(&snap->ref);
 	INIT_LIST_HEAD(&snap->node);
 	init_completion(&snap->reparented);
-	init_completion(&snap->detached);
 	init_completion(&snap->gone);
 	get_task_comm(snap->comm, target);
 	snap->target_pid = get_task_pid(target, PIDTYPE_TGID);
@@ -101,45 +103,22 @@ void procsnap_snapshot_put(struct procsnap_snapshot *snap)
 	kref_put(&snap->ref, snapshot_release);
 }
 
-/* In the clone: the requester's credentials instead of the target's. */
-static int clone_take_creds(struct procsnap_snapshot *snap)
+/*
+ * In the clone, once the target runs again: out of the target's session
+ * and process group, and its tty (only a task can do that to itself), and
+ * rid of the signals sent to it meanwhile.  Until then it is born with
+ * every signal but SIGKILL and SIGSTOP blocked (the target's mask during the
+ * copy), so a signal to the group can only stop or kill the snapshot, never
+ * reach the target or run a handler.
+ */
+static void clone_detach(void)
 {
-	const struct cred *old;
-	struct cred *new;
+	int sig;
 
-	/* prepare_creds() copies current's subjective credentials. */
-	old = override_creds(snap->cred);
-	new = prepare_creds();
-	revert_creds(old);
-	if (!new)
-		return -ENOMEM;
-	return commit_creds(new);
-}
-
-/* In the clone: stop being part of the target's world. */
-static int clone_detach(struct procsnap_snapshot *snap)
-{
-	char comm[TASK_COMM_LEN];
-	int sig, ret;
-
-	ret = clone_take_creds(snap);
-	if (ret)
-		return ret;
-
-	/* Out of the target's session and process group, and its tty. */
 	procsnap_syms.ksys_setsid();
-	/* Drops our reference on the shared table; closes nothing. */
-	procsnap_syms.exit_files(current);
 	for (sig = 1; sig <= _NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			kernel_sigaction(sig, SIG_IGN);
-	/* Copy-on-write can make us grow: we go first, never the target. */
-	current->signal->oom_score_adj = OOM_SCORE_ADJ_MAX;
-	snprintf(comm, sizeof(comm), "procsnap/%d", pid_vnr(snap->target_pid));
-	procsnap_syms.__set_task_comm(current, comm, false);
-	/* A real-time target's policy is inherited; a parked clone needs none. */
-	sched_set_normal(current, 0);
-	return 0;
 }
 
 /* Leaves the list and drops the clone's references; called by the clone. */
@@ -165,10 +144,9 @@ static int procsnap_clone_main(void *arg)
 
 	/* Until moved under kthreadd, dying would signal the target. */
 	wait_for_completion(&snap->reparented);
-	if (!READ_ONCE(snap->abort) && clone_detach(snap))
-		WRITE_ONCE(snap->abort, true);
-	complete(&snap->detached);
-	/* Not in the pause: the target runs again from here on. */
+	/* Not in the pause: the target may run again from here on. */
+	if (!READ_ONCE(snap->abort))
+		clone_detach();
 	if (!READ_ONCE(snap->abort) && procsnap_compat_leave_cgroups())
 		pr_warn_once("a snapshot stays in its target's cgroups: freezing or killing them waits for its deletion\n");
 
@@ -200,12 +178,38 @@ static void reparent_to_kthreadd(struct task_struct *clone)
 	write_unlock_irq(procsnap_syms.tasklist_lock);
 }
 
+/*
+ * Before the clone first runs (it waits for snap->reparented), from the
+ * target's side: what keeps it from touching the target once the target
+ * runs again, without waiting for the clone to be scheduled.
+ */
+static void clone_prepare(struct procsnap_snapshot *snap,
+			  struct task_struct *clone)
+{
+	char comm[TASK_COMM_LEN];
+
+	reparent_to_kthreadd(clone);
+	/* Drops its reference on the shared table; closes nothing. */
+	procsnap_syms.exit_files(clone);
+	/* Copy-on-write can make it grow: it goes first, never the target. */
+	WRITE_ONCE(clone->signal->oom_score_adj, OOM_SCORE_ADJ_MAX);
+	snprintf(comm, sizeof(comm), "procsnap/%d", pid_vnr(snap->target_pid));
+	procsnap_syms.__set_task_comm(clone, comm, false);
+	/*
+	 * A real-time target's policy is inherited: a parked clone needs
+	 * none, and must not compete with the target to detach.
+	 */
+	sched_set_normal(clone, 0);
+}
+
 /**
  * procsnap_snapshot_spawn - create the clone; runs in the target's context
  * @snap: the snapshot, its thread records filled in
  *
- * Return: the clone's pid (in current's namespace) once it has left the
- * target's world, or a negative errno.
+ * Return: the clone's pid (in current's namespace), or a negative errno.
+ * The clone is then out of the target's reach: the requester's, under
+ * kthreadd, without the target's files; it leaves the target's session
+ * and cgroups on its own, after the target runs again.
  */
 pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 {
@@ -213,8 +217,10 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 		.flags = CLONE_UNTRACED | CLONE_FILES,
 		.exit_signal = SIGCHLD,
 	};
+	const struct cred *old_cred;
 	struct task_struct *clone;
 	sigset_t all, old;
+	u64 copied_ns;
 	pid_t nr;
 
 	snap->created_realtime_ns = ktime_get_real_ns();
@@ -229,7 +235,17 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 	 */
 	siginitsetinv(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	sigprocmask(SIG_SETMASK, &all, &old);
+	/*
+	 * fork() gives the child a copy of current's subjective credentials
+	 * (copy_creds()): the clone is the requester's from birth, never
+	 * the target's, even for an instant.
+	 */
+	old_cred = override_creds(snap->cred);
+	snap->copy_ns = ktime_get_ns();
 	nr = procsnap_compat_clone(&args, procsnap_clone_main, snap);
+	copied_ns = ktime_get_ns();
+	snap->copy_ns = copied_ns - snap->copy_ns;
+	revert_creds(old_cred);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (nr < 0) {
 		/*
@@ -252,12 +268,9 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 	}
 	snap->clone = clone;
 	snap->clone_pid = get_task_pid(clone, PIDTYPE_PID);
-	reparent_to_kthreadd(clone);
+	clone_prepare(snap, clone);
 	complete(&snap->reparented);
-	wait_for_completion(&snap->detached);
-	/* It could not take the requester's credentials: it exits. */
-	if (READ_ONCE(snap->abort))
-		return -ENOMEM;
+	snap->detach_ns = ktime_get_ns() - copied_ns;
 	return nr;
 }
 
@@ -322,18 +335,24 @@ void procsnap_snapshot_delete(struct procsnap_snapshot *snap)
 	procsnap_drop_lock();
 	send_sig(SIGKILL, snap->clone, 1);
 	wait_for_completion(&snap->gone);
-	/* exit_state is set after exit_mm(): the memory is back. */
-	while (!READ_ONCE(snap->clone->exit_state))
-		schedule_timeout_uninterruptible(1);
 	/*
-	 * kthreadd ignores SIGCHLD, so the clone reaps itself right after:
-	 * wait for its pid to go too, so that a caller that looks finds
-	 * nothing left.  Bounded, should anything ever keep it a zombie.
+	 * exit_state is set after exit_mm(): the memory is back.  The exit
+	 * wakes the pid's pidfd waiters (do_notify_parent()) right after
+	 * setting it, so the wait ends as a parent's wait4() would, not at
+	 * the next tick: a deletion costs what a child's exit costs.
+	 */
+	wait_event(snap->clone_pid->wait_pidfd,
+		   READ_ONCE(snap->clone->exit_state));
+	/*
+	 * kthreadd ignores SIGCHLD, so the clone reaps itself right after,
+	 * on its way out, without waking anyone: wait for its pid to go
+	 * too, so that a caller that looks finds nothing left.  Bounded,
+	 * should a tracer ever keep it a zombie.
 	 */
 	deadline = jiffies + HZ;
 	while (pid_has_task(snap->clone_pid, PIDTYPE_PID) &&
 	       time_before(jiffies, deadline))
-		schedule_timeout_uninterruptible(1);
+		usleep_range(10, 50);
 }
 
 /* A reference to the listed snapshot whose clone is pid @nr, if any. */
@@ -522,6 +541,11 @@ static void fill_info(struct procsnap_snapshot *snap,
 	info->created_boottime_ns = snap->created_boottime_ns;
 	info->pause_ns = snap->pause_ns;
 	info->quiesce_ns = snap->quiesce_ns;
+	info->check_ns = snap->check_ns;
+	info->record_ns = snap->record_ns;
+	info->files_ns = snap->files_ns;
+	info->copy_ns = snap->copy_ns;
+	info->detach_ns = snap->detach_ns;
 	info->requested_realtime_ns = snap->requested_realtime_ns;
 	info->requested_boottime_ns = snap->requested_boottime_ns;
 	info->requester_uid = from_kuid_munged(current_user_ns(),

@@ -17,7 +17,12 @@
  *	(bench's stopcopy program: ptrace-stop every thread, read every
  *	segment through /proc/PID/mem into DIR, detach).  One line per run:
  *	  PAUSE size=B thp=0|1 op=OP run=I gap_ns=G [kernel_ns= quiesce_ns=
- *	        req_ns= delete_ns= pagetable_bytes=] [fork_ns=] [copy_ns=]
+ *	        req_ns= delete_ns= delete_gap_ns= pagetable_bytes= check_ns=
+ *	        record_ns= files_ns= copy_ns= detach_ns=] [fork_ns= exit_ns=]
+ *	        [copy_ns=]
+ *	The fork's child blocks; exit_ns is its SIGKILL to reaped, the
+ *	counterpart of delete_ns.  delete_gap_ns is the target's largest
+ *	gap in a window around the DELETE.
  *   psbench syscall --label L [--batches B] [--iters N]
  *	B batches of N raw getpid() system calls; per-call ns of each batch:
  *	  SYSCALL label=L batches=B iters=N median_ns= p10_ns= p90_ns= min_ns= max_ns=
@@ -127,6 +132,7 @@ struct ctl {
 	volatile int ack;
 	volatile uint64_t gap_ns;
 	volatile uint64_t fork_ns;
+	volatile uint64_t exit_ns;
 	volatile int phase;
 	volatile int npass;
 	volatile int stop;
@@ -174,15 +180,23 @@ static void pause_target(struct ctl *c, size_t size, int thp)
 			c->gap_ns = max;
 			c->ack = 3;
 		} else if (cmd == C_FORK) {
-			uint64_t t0 = now_ns(), t1;
+			uint64_t t0 = now_ns(), t1, t2;
 			pid_t p = fork();
 
+			/* Blocked in the kernel, as a snapshot's clone is. */
 			if (p == 0)
-				_exit(0);
+				for (;;)
+					pause();
 			t1 = now_ns();
 			if (p < 0)
 				_exit(3);
+			/* Let it get there before it is killed. */
+			nanosleep(&idle, NULL);
+			/* The same end as a DELETE: SIGKILL, then reaped. */
+			t2 = now_ns();
+			kill(p, SIGKILL);
 			waitpid(p, NULL, 0);
+			c->exit_ns = now_ns() - t2;
 			c->fork_ns = t1 - t0;
 			c->ack = 4;
 			while (c->cmd == C_FORK)
@@ -337,9 +351,10 @@ static int cmd_pause(int argc, char **argv)
 				/* the window ends (ack 3), then the fork (ack 4):
 				 * wait for the last, the first may be missed */
 				wait_ack(c, 4);
-				printf("PAUSE size=%zu thp=%d op=fork run=%d gap_ns=%llu fork_ns=%llu\n",
+				printf("PAUSE size=%zu thp=%d op=fork run=%d gap_ns=%llu fork_ns=%llu exit_ns=%llu\n",
 				       size, thp, r, (unsigned long long)c->gap_ns,
-				       (unsigned long long)c->fork_ns);
+				       (unsigned long long)c->fork_ns,
+				       (unsigned long long)c->exit_ns);
 				c->cmd = C_IDLE;
 				fflush(stdout);
 				continue;
@@ -357,15 +372,31 @@ static int cmd_pause(int argc, char **argv)
 			if (op == 1) {
 				memset(&info, 0, sizeof(info));
 				find_info(ctx, clone, &info);
+				/* A window of its own: the target's largest gap
+				 * while its snapshot is torn down. */
+				c->ack = 0;
+				c->cmd = C_WINDOW;
+				wait_ack(c, 2);
+				msleep(30);
 				d0 = now_ns();
 				rc = procsnap_delete(ctx, clone);
 				d1 = now_ns();
-				printf(" kernel_ns=%llu quiesce_ns=%llu req_ns=%llu delete_ns=%llu pagetable_bytes=%llu delete_rc=%d",
+				msleep(30);
+				c->cmd = C_IDLE;
+				wait_ack(c, 3);
+				printf(" kernel_ns=%llu quiesce_ns=%llu req_ns=%llu delete_ns=%llu delete_gap_ns=%llu pagetable_bytes=%llu delete_rc=%d",
 				       (unsigned long long)info.pause_ns,
 				       (unsigned long long)info.quiesce_ns,
 				       (unsigned long long)(t1 - t0),
 				       (unsigned long long)(d1 - d0),
+				       (unsigned long long)c->gap_ns,
 				       (unsigned long long)info.pagetable_bytes, rc);
+				printf(" check_ns=%llu record_ns=%llu files_ns=%llu copy_ns=%llu detach_ns=%llu",
+				       (unsigned long long)info.check_ns,
+				       (unsigned long long)info.record_ns,
+				       (unsigned long long)info.files_ns,
+				       (unsigned long long)info.copy_ns,
+				       (unsigned long long)info.detach_ns);
 			} else if (op == 3) {
 				char *av[] = { "rm", "-rf", (char *)scdir, NULL };
 

@@ -73,8 +73,11 @@ struct procsnap_version {
  * requesters that may not open /proc/CLONE/mem (Yama ptrace_scope 1 and 2).
  */
 #define PROCSNAP_FEAT_MEM_FD		_BITULL(2)
+/* LIST reports where the pause went (check_ns to detach_ns). */
+#define PROCSNAP_FEAT_PHASES		_BITULL(3)
 #define PROCSNAP_FEAT_ALL \
-	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE | PROCSNAP_FEAT_MEM_FD)
+	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE | \
+	 PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES)
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -205,7 +208,8 @@ struct procsnap_state_arg {
  * @created_realtime_ns: duplication time, CLOCK_REALTIME
  * @created_boottime_ns: duplication time, CLOCK_BOOTTIME
  * @pause_ns:		how long the duplicating thread was held in procsnap
- * @quiesce_ns:		of which waiting for the other threads
+ * @quiesce_ns:		of which waiting for the other threads (with
+ *			PROCSNAP_FEAT_PHASES; before, it included @check_ns)
  * @resident_bytes:	memory the snapshot maps (shared copy-on-write with
  *			the target until one of them writes)
  * @pagetable_bytes:	page-table memory the snapshot itself costs
@@ -215,7 +219,18 @@ struct procsnap_state_arg {
  * @requester_uid:	real uid of the requester, in the caller's user
  *			namespace (overflow uid when not mapped)
  * @nr_files:		file descriptors the target had open (FILES)
+ * @check_ns:		of the pause, checking the target can be copied
+ *			(PROCSNAP_FEAT_PHASES; else 0, as the next four)
+ * @record_ns:		recording the threads' registers and the files
+ * @files_ns:		of which the files
+ * @copy_ns:		copying the page tables (the kernel's fork code)
+ * @detach_ns:		waiting for the clone to leave the target's world
+ *			(credentials, session, files, signals); the rest of
+ *			@pause_ns is bookkeeping
  * @reserved:		zero
+ *
+ * The phases are those of the last attempt when threads born or dying
+ * made the duplication start over; @pause_ns and @quiesce_ns count all.
  */
 struct procsnap_snapshot_info {
 	__s32 clone_pid;
@@ -233,10 +248,16 @@ struct procsnap_snapshot_info {
 	__u64 requested_boottime_ns;
 	__u32 requester_uid;
 	__u32 nr_files;
-	__u64 reserved[1];
+	__u64 check_ns;
+	__u64 record_ns;
+	__u64 files_ns;
+	__u64 copy_ns;
+	__u64 detach_ns;
+	__u64 reserved[4];
 };
 
 #define PROCSNAP_SNAPSHOT_INFO_SIZE_VER0	112
+#define PROCSNAP_SNAPSHOT_INFO_SIZE_VER1	176	/* the phases */
 
 /**
  * struct procsnap_list_arg - LIST argument

@@ -61,9 +61,10 @@ START_TEST(test_constants)
 	ck_assert_uint_eq(PROCSNAP_FEAT_SNAPSHOT, 1);
 	ck_assert_uint_eq(PROCSNAP_FEAT_EVIDENCE, 2);
 	ck_assert_uint_eq(PROCSNAP_FEAT_MEM_FD, 4);
+	ck_assert_uint_eq(PROCSNAP_FEAT_PHASES, 8);
 	ck_assert_uint_eq(PROCSNAP_FEAT_ALL,
 			  PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE |
-			  PROCSNAP_FEAT_MEM_FD);
+			  PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES);
 }
 END_TEST
 
@@ -133,7 +134,7 @@ START_TEST(test_snapshot_info_layout)
 {
 	typedef struct procsnap_snapshot_info T;
 
-	ASSERT_SIZE(T, PROCSNAP_SNAPSHOT_INFO_SIZE_VER0);
+	ASSERT_SIZE(T, PROCSNAP_SNAPSHOT_INFO_SIZE_VER1);
 	ASSERT_FIELD(T, clone_pid, 0, 4);
 	ASSERT_FIELD(T, target_pid, 4, 4);
 	ASSERT_FIELD(T, target_comm, 8, PROCSNAP_COMM_LEN);
@@ -150,7 +151,13 @@ START_TEST(test_snapshot_info_layout)
 	ASSERT_FIELD(T, requested_boottime_ns, 88, 8);
 	ASSERT_FIELD(T, requester_uid, 96, 4);
 	ASSERT_FIELD(T, nr_files, 100, 4);
-	ASSERT_FIELD(T, reserved, 104, 8);
+	/* Was reserved[1] up to 0.3.0; VER1 grew at the end. */
+	ASSERT_FIELD(T, check_ns, 104, 8);
+	ASSERT_FIELD(T, record_ns, 112, 8);
+	ASSERT_FIELD(T, files_ns, 120, 8);
+	ASSERT_FIELD(T, copy_ns, 128, 8);
+	ASSERT_FIELD(T, detach_ns, 136, 8);
+	ASSERT_FIELD(T, reserved, 144, 32);
 }
 END_TEST
 

@@ -484,6 +484,15 @@ static void fake_snapshots(void)
 	s[0].quiesce_ns = 23456;
 	s[0].resident_bytes = 4ULL << 20;
 	s[0].pagetable_bytes = 16384;
+	s[0].requested_realtime_ns = 1700000000000000000ULL;
+	s[0].requested_boottime_ns = 4900000000ULL;
+	s[0].requester_uid = 1000;
+	s[0].nr_files = 7;
+	s[0].check_ns = 1;
+	s[0].record_ns = 2;
+	s[0].files_ns = 3;
+	s[0].copy_ns = 4;
+	s[0].detach_ns = 5;
 
 	s[1].clone_pid = 789;
 	s[1].target_pid = 0;
@@ -539,12 +548,20 @@ START_TEST(test_list_json)
 		"\"created_realtime_ns\":1700000000123456789,"
 		"\"created_boottime_ns\":5000000000,\"pause_ns\":123456,"
 		"\"quiesce_ns\":23456,\"resident_bytes\":4194304,"
-		"\"pagetable_bytes\":16384},"
+		"\"pagetable_bytes\":16384,"
+		"\"requested_realtime_ns\":1700000000000000000,"
+		"\"requested_boottime_ns\":4900000000,\"requester_uid\":1000,"
+		"\"nr_files\":7,\"check_ns\":1,\"record_ns\":2,\"files_ns\":3,"
+		"\"copy_ns\":4,\"detach_ns\":5},"
 		"{\"clone_pid\":789,\"target_pid\":0,"
 		"\"target_comm\":\"a\\\"b\\tcdefghijklmn\",\"flags\":[],"
 		"\"threads\":1,\"created_realtime_ns\":0,"
 		"\"created_boottime_ns\":0,\"pause_ns\":50,\"quiesce_ns\":0,"
-		"\"resident_bytes\":1000,\"pagetable_bytes\":0}]\n");
+		"\"resident_bytes\":1000,\"pagetable_bytes\":0,"
+		"\"requested_realtime_ns\":0,\"requested_boottime_ns\":0,"
+		"\"requester_uid\":0,\"nr_files\":0,\"check_ns\":0,"
+		"\"record_ns\":0,\"files_ns\":0,\"copy_ns\":0,"
+		"\"detach_ns\":0}]\n");
 }
 END_TEST
 
