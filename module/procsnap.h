@@ -144,6 +144,8 @@ struct procsnap_snapshot {
 	unsigned int nr_files;
 	struct procsnap_file_rec *files;
 	struct completion reparented;	/* target side -> clone: go on */
+	/* clone -> requester: out of the target's session (DONE waits) */
+	struct completion detached;
 	struct completion gone;		/* clone is about to exit */
 };
 

@@ -834,6 +834,36 @@ int procsnap_request_cancel_pid(pid_t nr)
 	return in_flight ? 0 : -ENOENT;
 }
 
+/*
+ * The target goes on as soon as its clone exists; the clone leaves the
+ * target's session and process group on its own, after.  Done is reported
+ * only then, so that a requester that kills the target's process group as
+ * soon as its snapshot is done cannot kill the snapshot too.  @wait: wait
+ * for it (killable: a fatal signal cancels, as for WAIT's), else false
+ * when it has not happened yet.
+ */
+static bool clone_detached(struct procsnap_request *req, bool wait, int *ret)
+{
+	struct procsnap_snapshot *snap = NULL;
+
+	*ret = 0;
+	procsnap_take_lock();
+	if (req->state == PROCSNAP_STATE_DONE && req->snap &&
+	    !completion_done(&req->snap->detached)) {
+		snap = req->snap;
+		kref_get(&snap->ref);
+	}
+	procsnap_drop_lock();
+	if (!snap)
+		return true;
+	if (wait && wait_for_completion_killable(&snap->detached)) {
+		request_cancel(req);
+		*ret = -EINTR;
+	}
+	procsnap_snapshot_put(snap);
+	return wait && !*ret;
+}
+
 /**
  * procsnap_request_state - report, and with @wait wait for, a request
  * @nr: the target, in the caller's pid namespace
@@ -879,6 +909,14 @@ int procsnap_request_state(pid_t nr, bool wait, u64 timeout_ns,
 			procsnap_request_put(req);
 			return left ? -EINTR : -ETIMEDOUT;
 		}
+	}
+
+	if (!clone_detached(req, wait, &ret)) {
+		/* Still duplicating, as far as the requester can tell. */
+		if (!ret)
+			*state = PROCSNAP_STATE_DUPLICATING;
+		procsnap_request_put(req);
+		return ret;
 	}
 
 	procsnap_take_lock();

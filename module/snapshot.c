@@ -71,6 +71,7 @@ struct procsnap_snapshot *procsnap_snapshot_alloc(struct task_struct *target,
 	kref_init(&snap->ref);
 	INIT_LIST_HEAD(&snap->node);
 	init_completion(&snap->reparented);
+	init_completion(&snap->detached);
 	init_completion(&snap->gone);
 	get_task_comm(snap->comm, target);
 	snap->target_pid = get_task_pid(target, PIDTYPE_TGID);
@@ -147,6 +148,7 @@ static int procsnap_clone_main(void *arg)
 	/* Not in the pause: the target may run again from here on. */
 	if (!READ_ONCE(snap->abort))
 		clone_detach();
+	complete_all(&snap->detached);
 	if (!READ_ONCE(snap->abort) && procsnap_compat_leave_cgroups())
 		pr_warn_once("a snapshot stays in its target's cgroups: freezing or killing them waits for its deletion\n");
 

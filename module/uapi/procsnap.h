@@ -107,6 +107,12 @@ struct procsnap_version {
  * EPERM it exec'd something the requester may not ptrace.  A stop, ptrace
  * stop or freeze of the target only delays the duplication until the target
  * runs again.
+ *
+ * The target runs again as soon as its clone exists; the clone then leaves
+ * the target's session and process group on its own.  Done is reported
+ * only after that (STATE says duplicating until then), so that signalling
+ * the target's process group once its snapshot is done cannot reach the
+ * snapshot.
  */
 #define PROCSNAP_STATE_IDLE		0
 #define PROCSNAP_STATE_REQUESTED	1
