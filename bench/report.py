@@ -237,6 +237,117 @@ def phases_table(groups):
                    'fixed µs'], tab) + '\n')
 
 
+def fit(points):
+    """Least-squares slope and intercept of (x, y) points."""
+    pts = [(x, y) for x, y in points if y is not None]
+    if len(pts) < 2:
+        return None, None
+    n = len(pts)
+    mx = sum(x for x, _ in pts) / n
+    my = sum(y for _, y in pts) / n
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    if sxx == 0:
+        return None, None
+    b = sum((x - mx) * (y - my) for x, y in pts) / sxx
+    return b, my - b * mx
+
+
+SCALE_KINDS = (('threads', 'threads (in all, asleep in the kernel)', 'thread'),
+               ('files', 'extra descriptors (dup()s of one file)', 'file'),
+               ('maps', 'extra one-page mappings', 'mapping'))
+
+
+def scale_rows(raw):
+    rows = lines(raw, 'scale.txt', 'PAUSE')
+    by = {}
+    for r in rows:
+        kind = r.get('label')
+        if kind not in ('threads', 'files', 'maps'):
+            continue
+        by.setdefault(kind, {}).setdefault(int(r[kind]), {}).setdefault(
+            r['op'], []).append(r)
+    return by
+
+
+def section_scale(raw, plotdir, plotrel):
+    by = scale_rows(raw)
+    targets = lines(raw, 'scale.txt', 'TARGET')
+    out = ['## 6. Pause vs threads, descriptors and mappings\n',
+           'A 4 MB target (4K pages) with more of one thing at a time; the '
+           'same runs as section 1 (kernel pause from LIST, the target\'s '
+           'own fork(), medians).  Each kind ends with the least-squares '
+           'cost per unit of procsnap\'s pause and of fork(), and the '
+           'cost per unit between successive steps: a step that grows '
+           'faster than linearly shows as a per-unit cost that rises with '
+           'the count.  fork() copies descriptors and mappings but not '
+           'threads; procsnap records every thread.\n']
+    dat = {}
+    for kind, title, unit in SCALE_KINDS:
+        g = by.get(kind)
+        if not g:
+            continue
+        tab = []
+        pts_k, pts_f = [], []
+        prev = None
+        for n in sorted(g):
+            ps = g[n].get('procsnap', [])
+            kern = med([int(r['kernel_ns']) for r in ps])
+            gap = med([int(r['gap_ns']) for r in ps])
+            fork = med([int(r['fork_ns']) for r in g[n].get('fork', [])])
+            ph = {k: med([int(r[k]) for r in ps if k in r])
+                  for k in ('quiesce_ns', 'record_ns', 'files_ns', 'copy_ns',
+                            'check_ns')}
+            seen = next((t for t in targets if t.get('label') == kind
+                         and int(t.get(kind, -1)) == n), {})
+            step = '-'
+            if prev and kern is not None and prev[1] is not None:
+                step = f'{(kern - prev[1]) / 1000 / (n - prev[0]):.2f}'
+            prev = (n, kern)
+            pts_k.append((n, kern))
+            pts_f.append((n, fork))
+            tab.append([n, seen.get('nr_threads', '-'), seen.get('nr_maps', '-'),
+                        us(kern), us(gap), us(fork), ratio(kern, fork),
+                        us(ph['quiesce_ns']), us(ph['check_ns']),
+                        us(ph['record_ns']), us(ph['files_ns']),
+                        us(ph['copy_ns']), step, len(ps)])
+            dat.setdefault(kind, []).append((n, kern, fork))
+        bk, _ = fit(pts_k)
+        bf, _ = fit(pts_f)
+        out.append(f'\n### {title}\n')
+        out.append(table([kind, 'threads seen', 'mappings seen',
+                          'procsnap kernel µs', 'target gap µs', 'fork() µs',
+                          'procsnap/fork', 'quiesce', 'check', 'record',
+                          'of which files', 'copy',
+                          f'µs per {unit} since the previous step', 'runs'],
+                         tab))
+        out.append(f'\nFit: procsnap {"-" if bk is None else f"{bk / 1000:.3f}"} µs '
+                   f'per {unit}, fork() {"-" if bf is None else f"{bf / 1000:.3f}"} µs '
+                   f'per {unit} (ratio {ratio(bk, bf)}).\n')
+    if not dat:
+        return '\n'.join(out + ['(not run)\n']), 0, []
+    plots = []
+    for kind, rows in dat.items():
+        with open(os.path.join(plotdir, f'scale-{kind}.dat'), 'w') as f:
+            for n, k, fk in rows:
+                ys = ['NaN' if v is None else str(v / 1000) for v in (k, fk)]
+                f.write(f'{n} {ys[0]} {ys[1]}\n')
+    curves = ', \\\n     '.join(
+        f"'scale-{k}.dat' u 1:2 w lp t 'procsnap, {k}', "
+        f"'scale-{k}.dat' u 1:3 w lp dt 2 t 'fork(), {k}'" for k in dat)
+    gnuplot(TERM + f"""set output 'scale.png'
+set title 'Pause vs threads, descriptors, mappings (4 MB target, QEMU TCG; log-log)'
+set logscale xy
+set xlabel 'count'
+set ylabel 'µs'
+set key left top
+set grid
+plot {curves}
+""", plotdir)
+    out.append(f'![pause vs count]({plotrel}/scale.png)\n')
+    plots.append('scale.png')
+    return '\n'.join(out), len(dat), plots
+
+
 def section_syscall(raw):
     rows = {}
     per = {}
@@ -497,7 +608,8 @@ def report(a):
         os.unlink(os.path.join(plotdir, f))
     secs = [section_pause(raw, plotdir, plotrel), section_syscall(raw),
             section_cyc(raw, plotdir, plotrel), section_collect(raw),
-            section_slow(raw, plotdir, plotrel)]
+            section_slow(raw, plotdir, plotrel),
+            section_scale(raw, plotdir, plotrel)]
     # key ratios first
     key = []
     pause = lines(raw, 'pause.txt', 'PAUSE')
@@ -520,6 +632,16 @@ def report(a):
                            f"procsnap = {ratio(sc, k, 0)}"
                            + (f"; delete / child exit = {ratio(dl, ex)}"
                               if ex is not None else ''))
+    for kind, _, unit in SCALE_KINDS:
+        g = scale_rows(raw).get(kind)
+        if not g:
+            continue
+        parts = []
+        for n in sorted(g):
+            k = med([int(r['kernel_ns']) for r in g[n].get('procsnap', [])])
+            fk = med([int(r['fork_ns']) for r in g[n].get('fork', [])])
+            parts.append(f'{ratio(k, fk)} at {n}')
+        key.append(f"* pause / fork() by {kind}: " + ', '.join(parts))
     sysc = {}
     for r in lines(raw, 'syscall.txt', 'SYSCALLB '):
         sysc.setdefault(r['label'], []).append(float(r['ns']))
@@ -597,7 +719,7 @@ def check(a):
     exists = os.path.exists(a.check)
     res(exists, f'report {a.check} exists')
     text = open(a.check).read() if exists else ''
-    for sec in ('## 1.', '## 2.', '## 3.', '## 4.', '## 5.'):
+    for sec in ('## 1.', '## 2.', '## 3.', '## 4.', '## 5.', '## 6.'):
         part = text.split(sec, 1)[1].split('\n## ', 1)[0] if sec in text else ''
         rows = [x for x in part.splitlines()
                 if x.startswith('| ') and not x.startswith('| size')

@@ -15,7 +15,7 @@
 #   make bench-matrix bench/matrix.sh: --sections pause --sizes "4M 1G" on
 #                     every kernel of test/vm/kernels.sh, one table
 #
-# --sections: which of syscall, pause, collect, slowdown, cyclictest run
+# --sections: which of syscall, pause, scale, collect, slowdown, cyclictest run
 # (default all); --sizes: the target sizes of the pause section.
 #
 # Environment: DURATION (seconds per cyclictest case; default 10, 3 with
@@ -65,6 +65,9 @@ if [ $quick = 1 ]; then
 	cat >"$share/bench.conf" <<-EOF
 	SIZES="4M 32M"
 	RUNS=1
+	SCALE_THREADS="1 16"
+	SCALE_FILES="10 200"
+	SCALE_MAPS="10 200"
 	SYS_BATCHES=15
 	SYS_ITERS=20000
 	DURATION=${DURATION:-3}

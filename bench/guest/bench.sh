@@ -22,8 +22,14 @@ UNTOUCHED_SIZE=1G
 UNTOUCHED_TOUCH=4M
 SLOW_SIZE=117M
 SLOW_PASSES=3
+# The scaling section: a 4 MB target with this many threads (in all),
+# extra descriptors, extra mappings.
+SCALE_THREADS="1 64 1024"
+SCALE_FILES="10 1000 10000"
+SCALE_MAPS="10 1000 10000"
+SCALE_SIZE=4M
 # Which sections run (bench/run.sh --sections): all by default.
-SECTIONS="syscall pause collect slowdown cyclictest"
+SECTIONS="syscall pause scale collect slowdown cyclictest"
 [ -f /out/bench.conf ] && . /out/bench.conf
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -100,6 +106,20 @@ if want pause; then
 			else
 				check "pause: $size ${thp:-4K} measured" test "$n" -gt 0
 			fi
+		done
+	done
+fi
+
+# ---- 6. pause vs threads, descriptors, mappings ----------------------------
+if want scale; then
+	section scale
+	for kind in threads files maps; do
+		eval "counts=\$SCALE_$(echo "$kind" | tr a-z A-Z)"
+		for n in $counts; do
+			psbench pause --size "$SCALE_SIZE" --runs "$RUNS" --label "$kind" \
+				"--$kind" "$n" >>"$R/scale.txt" 2>>"$R/scale.err"
+			got=$(grep -c "^PAUSE .*op=procsnap .*label=$kind .*$kind=$n " "$R/scale.txt")
+			check "scale: $kind $n measured" test "$got" -gt 0
 		done
 	done
 fi

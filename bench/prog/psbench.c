@@ -6,6 +6,7 @@
  *
  * usage:
  *   psbench pause --size BYTES [--thp] [--runs N] [--stopcopy DIR]
+ *		[--threads N] [--files N] [--maps N] [--label L]
  *	A child target maps BYTES (4K pages: MADV_NOHUGEPAGE; --thp:
  *	MADV_HUGEPAGE, 2 MB aligned), writes every page, then for each run
  *	spins in a tight clock_gettime() loop during a window around one
@@ -20,6 +21,9 @@
  *	        req_ns= delete_ns= delete_gap_ns= pagetable_bytes= check_ns=
  *	        record_ns= files_ns= copy_ns= detach_ns=] [fork_ns= exit_ns=]
  *	        [copy_ns=]
+ *	  (each line ends with label=L threads= files= maps=: the target's
+ *	  shape, see shape_target(); TARGET also gives nr_threads= and
+ *	  nr_maps= as /proc shows them)
  *	The fork's child blocks; exit_ns is its SIGKILL to reaped, the
  *	counterpart of delete_ns.  delete_gap_ns is the target's largest
  *	gap in a window around the DELETE.
@@ -39,6 +43,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -46,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -154,12 +160,71 @@ static struct ctl *ctl_map(void)
 	return c;
 }
 
-static void pause_target(struct ctl *c, size_t size, int thp)
+/* What a target holds besides its buffer (psbench pause --threads ...). */
+struct shape {
+	int threads;	/* in all, the spinning one included */
+	int files;	/* extra descriptors */
+	int maps;	/* extra mappings */
+};
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * Threads asleep in the kernel, as most of a server's are; descriptors
+ * dup()ed from one file (fork and procsnap pay per descriptor, not per
+ * file); one-page mappings whose protections alternate, so that none
+ * merge, the writable ones written.
+ */
+static void shape_target(const struct shape *sh)
+{
+	pthread_attr_t attr;
+	struct rlimit rl;
+	pthread_t th;
+	int fd;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	for (int i = 1; i < sh->threads; i++)
+		if (pthread_create(&th, &attr, idle_thread, NULL))
+			die("pthread_create");
+	pthread_attr_destroy(&attr);
+	if (sh->files > 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)sh->files + 64;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			die("setrlimit");
+		fd = open("/tmp/psbench.files", O_RDWR | O_CREAT, 0600);
+		if (fd < 0)
+			die("open");
+		for (int i = 1; i < sh->files; i++)
+			if (dup(fd) < 0)
+				die("dup");
+	}
+	for (int i = 0; i < sh->maps; i++) {
+		int prot = i % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
+		unsigned char *p = mmap(NULL, PAGE, prot,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap (--maps)");
+		if (prot & PROT_WRITE)
+			*p = 1;
+	}
+}
+
+static void pause_target(struct ctl *c, size_t size, int thp,
+			 const struct shape *sh)
 {
 	unsigned char *buf = map_buf(size, thp);
 	struct timespec idle = { 0, 1000000 };
 
 	touch(buf, size, 1);
+	shape_target(sh);
 	c->ack = 1;
 	for (;;) {
 		int cmd = c->cmd;
@@ -250,6 +315,24 @@ static int run(char *const argv[], int quiet)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Lines of /proc/PID/NAME. */
+static long count_lines(pid_t pid, const char *name)
+{
+	char path[64];
+	long n = 0;
+	FILE *f;
+	int ch;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while ((ch = getc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
 static int find_info(struct procsnap_ctx *ctx, pid_t clone,
 		     struct procsnap_snapshot_info *out)
 {
@@ -272,7 +355,9 @@ static int cmd_pause(int argc, char **argv)
 {
 	size_t size = 4 << 20;
 	int thp = 0, runs = 3;
-	const char *scdir = NULL;
+	const char *scdir = NULL, *label = "size";
+	struct shape sh = { 1, 0, 0 };
+	char shape_kv[128];
 	struct procsnap_ctx *ctx = NULL;
 	struct ctl *c;
 	pid_t t;
@@ -287,6 +372,14 @@ static int cmd_pause(int argc, char **argv)
 			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--stopcopy") && i + 1 < argc)
 			scdir = argv[++i];
+		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			sh.threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--files") && i + 1 < argc)
+			sh.files = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--maps") && i + 1 < argc)
+			sh.maps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
+			label = argv[++i];
 		else {
 			fprintf(stderr, "psbench pause: bad argument %s\n", argv[i]);
 			return 1;
@@ -301,9 +394,11 @@ static int cmd_pause(int argc, char **argv)
 	if (t < 0)
 		die("fork");
 	if (t == 0)
-		pause_target(c, size, thp);
+		pause_target(c, size, thp, &sh);
 	child = t;
 	wait_ack(c, 1);
+	snprintf(shape_kv, sizeof(shape_kv), "label=%s threads=%d files=%d maps=%d",
+		 label, sh.threads, sh.files, sh.maps);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", t);
 	{
 		char path[64], line[256];
@@ -318,8 +413,17 @@ static int cmd_pause(int argc, char **argv)
 		}
 		if (f)
 			fclose(f);
-		printf("TARGET size=%zu thp=%d rss_kb=%ld anonhuge_kb=%ld\n",
-		       size, thp, rss, huge);
+		printf("TARGET size=%zu thp=%d rss_kb=%ld anonhuge_kb=%ld %s",
+		       size, thp, rss, huge, shape_kv);
+		/* What the kernel sees: threads, descriptors, mappings. */
+		snprintf(path, sizeof(path), "/proc/%d/status", t);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "Threads:", 8))
+				printf(" nr_threads=%ld", strtol(line + 8, NULL, 10));
+		if (f)
+			fclose(f);
+		printf(" nr_maps=%ld\n", count_lines(t, "maps"));
 	}
 	for (int r = 1; r <= runs; r++) {
 		for (int op = 0; op < 4; op++) {
@@ -351,10 +455,10 @@ static int cmd_pause(int argc, char **argv)
 				/* the window ends (ack 3), then the fork (ack 4):
 				 * wait for the last, the first may be missed */
 				wait_ack(c, 4);
-				printf("PAUSE size=%zu thp=%d op=fork run=%d gap_ns=%llu fork_ns=%llu exit_ns=%llu\n",
+				printf("PAUSE size=%zu thp=%d op=fork run=%d gap_ns=%llu fork_ns=%llu exit_ns=%llu %s\n",
 				       size, thp, r, (unsigned long long)c->gap_ns,
 				       (unsigned long long)c->fork_ns,
-				       (unsigned long long)c->exit_ns);
+				       (unsigned long long)c->exit_ns, shape_kv);
 				c->cmd = C_IDLE;
 				fflush(stdout);
 				continue;
@@ -367,8 +471,9 @@ static int cmd_pause(int argc, char **argv)
 				printf("FAILED op=%s size=%zu rc=%d\n", names[op], size, rc);
 				continue;
 			}
-			printf("PAUSE size=%zu thp=%d op=%s run=%d gap_ns=%llu",
-			       size, thp, names[op], r, (unsigned long long)c->gap_ns);
+			printf("PAUSE size=%zu thp=%d op=%s run=%d gap_ns=%llu %s",
+			       size, thp, names[op], r, (unsigned long long)c->gap_ns,
+			       shape_kv);
 			if (op == 1) {
 				memset(&info, 0, sizeof(info));
 				find_info(ctx, clone, &info);
