@@ -976,15 +976,36 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 		}
 		if (cls == C_LIST) {
 			const struct procsnap_snapshot_info *s = (const void *)p;
+			/* Fields past entry_size are the next entry's. */
+			int phases = entry_size >= offsetof(struct procsnap_snapshot_info,
+							    reserved);
+			int reserved = entry_size >= sizeof(*s);
 
 			if (s->clone_pid <= 0 || s->target_pid < 0 ||
 			    (s->flags & ~PROCSNAP_SNAPSHOT_OWNED) ||
 			    !memchr(s->target_comm, 0, sizeof(s->target_comm)) ||
-			    s->reserved[0] || s->threads == 0) {
-				unexpected(t, "LIST entry %u of %u: clone %d target %d flags %#x threads %u reserved %#llx",
-					   i, total, s->clone_pid, s->target_pid,
-					   s->flags, s->threads,
-					   (unsigned long long)s->reserved[0]);
+			    (reserved && !tail_zero((const void *)s->reserved, 0,
+						    sizeof(s->reserved))) ||
+			    s->threads == 0) {
+				unexpected(t, "LIST entry %u of %u (size %u): clone %d target %d flags %#x threads %u reserved %#llx",
+					   i, total, entry_size, s->clone_pid,
+					   s->target_pid, s->flags, s->threads,
+					   reserved ? (unsigned long long)s->reserved[0] : 0ULL);
+				return;
+			}
+			/* The phases are disjoint parts of the pause. */
+			if (phases &&
+			    (s->files_ns > s->record_ns ||
+			     s->quiesce_ns + s->check_ns + s->record_ns +
+			     s->copy_ns + s->detach_ns > s->pause_ns)) {
+				unexpected(t, "LIST entry %u: phases exceed the pause: quiesce %llu check %llu record %llu (files %llu) copy %llu detach %llu pause %llu",
+					   i, (unsigned long long)s->quiesce_ns,
+					   (unsigned long long)s->check_ns,
+					   (unsigned long long)s->record_ns,
+					   (unsigned long long)s->files_ns,
+					   (unsigned long long)s->copy_ns,
+					   (unsigned long long)s->detach_ns,
+					   (unsigned long long)s->pause_ns);
 				return;
 			}
 			ring_put(clone_ring, &clone_pos, RING, s->clone_pid);
