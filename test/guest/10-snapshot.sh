@@ -303,6 +303,50 @@ if start_target multi --size 4M --main sleep; then
 	wait "$multi"
 fi
 
+# --- containment right after the evidence ---------------------------------------
+# A responder takes the snapshot, then kills the target's whole process
+# group at once.  The target runs again before its clone has left that
+# group; done waits until it has, so the kill must never reach the clone.
+# The last runs make that wait long: a SCHED_FIFO writer pinned to CPU 1
+# keeps its clone (SCHED_NORMAL, same CPU) off it but for the real-time
+# throttling's share, so a done that did not wait would come first.
+lost=0
+kept=""
+for i in 1 2 3 4 5 6 7 rt8 rt9 rt10; do
+	case $i in
+	rt*) TPREFIX="taskset 2"; opts="--main write --rt 50" ;;
+	*) TPREFIX=""; opts="--main sleep" ;;
+	esac
+	# shellcheck disable=SC2086
+	start_target grp --size 4M --pgrp $opts || break
+	grp=$TP
+	if ! req "$grp"; then
+		fail "containment $i: the snapshot is taken"
+		break
+	fi
+	# (busybox's kill takes no "--")
+	kill -9 "-$grp"
+	wait "$grp" 2>/dev/null
+	# A kill that reached the clone ends it within the throttling's
+	# period, even in the real-time runs.
+	sleep 1
+	# Field 3 after the comm: the process group.
+	if gone "$C" || [ "$(sed 's/.*) //' "/proc/$C/stat" | cut -d' ' -f3)" != "$C" ]; then
+		lost=$((lost + 1))
+	else
+		cp /tmp/grp.info "/tmp/grp.$C.info"
+		kept="$kept $C"
+	fi
+done
+TPREFIX=""
+check "a process group killed as soon as its snapshot is done leaves the snapshot (lost $lost of 10)" \
+	test "$lost" = 0 -a -n "$kept"
+for c in $kept; do
+	snapcheck consistent "$c" "/tmp/grp.$c.info" >/dev/null 2>&1 ||
+		fail "containment: the snapshot $c of a killed group is not consistent"
+done
+check_rc "snapctl delete --all after the containment runs" 0 snapctl delete --all
+
 cleanup
 check "no clone left on the system" test -z "$(clones)"
 check_rc "rmmod procsnap" 0 rmmod procsnap

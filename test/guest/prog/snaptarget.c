@@ -32,6 +32,9 @@
  *		and the buffer has been written once: key=value lines with
  *		the addresses a checker needs (see write_info())
  * --pgrp	put itself in its own process group first
+ * --rt	the main thread runs at SCHED_FIFO PRIO once set up (a
+ *		writer then keeps its CPU from every SCHED_NORMAL task there
+ *		but for the real-time throttling's share)
  *
  * The buffer model (checked by `snapcheck consistent`): header {seq, pos};
  * pass S writes page i (pos = i first) with S-derived words, in page order;
@@ -58,6 +61,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -463,7 +467,8 @@ static void usage(void)
 		"usage: snaptarget [--size BYTES] [--touch BYTES] [--threads N]\n"
 		"                  [--mode busy|sleep|read|idle]\n"
 		"                  [--main write|sleep|read|epoll|idle|asm-busy|asm-sleep|asm-read|asm-idle]\n"
-		"                  [--info FILE] [--fifo PATH] [--chunk PAGES] [--pgrp]\n");
+		"                  [--info FILE] [--fifo PATH] [--chunk PAGES] [--pgrp]\n"
+		"                  [--rt PRIO]\n");
 	exit(1);
 }
 
@@ -499,7 +504,7 @@ static int main_input(int epfd)
 int main(int argc, char **argv)
 {
 	size_t size = 4UL << 20, chunk = 64, touch = 0;
-	int nthreads = 1, pgrp = 0, main_asm = 0, main_amode = 0;
+	int nthreads = 1, pgrp = 0, main_asm = 0, main_amode = 0, rt = 0;
 	const char *info = NULL, *fifo = NULL, *main_mode = "write";
 	struct sigaction sa;
 	pthread_t th;
@@ -531,6 +536,8 @@ int main(int argc, char **argv)
 			fifo = v;
 		else if (!strcmp(a, "--chunk"))
 			chunk = parse_size(v);
+		else if (!strcmp(a, "--rt"))
+			rt = atoi(v);
 		else
 			usage();
 	}
@@ -591,6 +598,12 @@ int main(int argc, char **argv)
 	for (int s = 1; s < nthreads; s++)
 		while (!__atomic_load_n(&counters[s], __ATOMIC_SEQ_CST))
 			nanosleep(&one_ms, NULL);
+	if (rt) {
+		struct sched_param sp = { .sched_priority = rt };
+
+		if (sched_setscheduler(0, SCHED_FIFO, &sp))
+			die("sched_setscheduler");
+	}
 	if (info)
 		write_info(info, nthreads, main_mode, main_asm);
 
