@@ -97,4 +97,16 @@ procsnap_set_active_memcg(struct mem_cgroup *memcg)
 }
 #endif
 
+/*
+ * The CPUs that load balancing covers (not isolcpus=domain ones): an enum
+ * named HK_FLAG_DOMAIN up to 5.17, HK_TYPE_DOMAIN from 5.18, which the
+ * preprocessor cannot see.
+ */
+#include <linux/sched/isolation.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#define procsnap_balanced_cpus() housekeeping_cpumask(HK_TYPE_DOMAIN)
+#else
+#define procsnap_balanced_cpus() housekeeping_cpumask(HK_FLAG_DOMAIN)
+#endif
+
 #endif /* PROCSNAP_COMPAT_H */

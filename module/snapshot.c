@@ -202,6 +202,14 @@ static void clone_prepare(struct procsnap_snapshot *snap,
 	 * none, and must not compete with the target to detach.
 	 */
 	sched_set_normal(clone, 0);
+	/*
+	 * Nor its CPUs: a real-time target pinned to a CPU it never gives
+	 * up (isolated, or with the real-time throttling off) would starve
+	 * its clone there, and done, a delete, rmmod would wait for it
+	 * forever.  Queued but not running, the clone moves at once.
+	 */
+	if (set_cpus_allowed_ptr(clone, procsnap_balanced_cpus()))
+		pr_warn_once("a snapshot stays on its target's CPUs\n");
 }
 
 /**

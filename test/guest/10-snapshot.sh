@@ -347,6 +347,39 @@ for c in $kept; do
 done
 check_rc "snapctl delete --all after the containment runs" 0 snapctl delete --all
 
+# --- a real-time target that never gives up its CPU -----------------------------
+# With the real-time throttling off (sched_rt_runtime_us -1, as hosts tuned
+# for real time run), a SCHED_FIFO writer pinned to CPU 1 keeps every
+# SCHED_NORMAL task off that CPU for good.  Its clone was born there; it
+# must detach, and later exit, on another CPU: done, DELETE and rmmod in
+# bounded time.  (From 6.12 the fair server gives such tasks 5% anyway.)
+rt_runtime=$(cat /proc/sys/kernel/sched_rt_runtime_us)
+TPREFIX="taskset 2"
+if start_target hog --size 4M --pgrp --main write --rt 50; then
+	hog=$TP
+	echo -1 >/proc/sys/kernel/sched_rt_runtime_us
+	# A failure must not hang the suite: the throttling is back in 60 s.
+	(sleep 60; echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us) &
+	guard=$!
+	t0=$(now_cs)
+	if req "$hog"; then
+		t1=$(now_cs)
+		check "a pinned SCHED_FIFO target that keeps its CPU is snapshotted within 10 s ($(((t1 - t0) * 10)) ms)" \
+			test $((t1 - t0)) -lt 1000
+		snapcheck consistent "$C" /tmp/hog.info
+		check_rc "its snapshot is deleted" 0 snapctl delete "$C"
+		t2=$(now_cs)
+		check "within 10 s ($(((t2 - t1) * 10)) ms)" test $((t2 - t1)) -lt 1000
+	else
+		fail "a pinned SCHED_FIFO target that keeps its CPU is snapshotted (rc $RC)"
+	fi
+	kill "$guard"
+	echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us
+	kill -9 "$hog"
+	wait "$hog" 2>/dev/null
+fi
+TPREFIX=""
+
 cleanup
 check "no clone left on the system" test -z "$(clones)"
 check_rc "rmmod procsnap" 0 rmmod procsnap
