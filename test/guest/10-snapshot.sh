@@ -310,9 +310,15 @@ fi
 # The last runs make that wait long: a SCHED_FIFO writer pinned to CPU 1
 # keeps its clone (SCHED_NORMAL, same CPU) off it but for the real-time
 # throttling's share, so a done that did not wait would come first.
+# On PREEMPT_RT the timer, RCU and interrupt threads of CPU 1 are real-time
+# too, and a FIFO writer that never sleeps there wedges the whole guest
+# (a real-time host isolates such a CPU first): those runs are generic-only.
+rt_runs="rt8 rt9 rt10"
+preempt_rt=0
+case $(uname -v) in *PREEMPT_RT*) preempt_rt=1 rt_runs="" ;; esac
 lost=0
 kept=""
-for i in 1 2 3 4 5 6 7 rt8 rt9 rt10; do
+for i in 1 2 3 4 5 6 7 $rt_runs; do
 	case $i in
 	rt*) TPREFIX="taskset 2"; opts="--main write --rt 50" ;;
 	*) TPREFIX=""; opts="--main sleep" ;;
@@ -339,7 +345,7 @@ for i in 1 2 3 4 5 6 7 rt8 rt9 rt10; do
 	fi
 done
 TPREFIX=""
-check "a process group killed as soon as its snapshot is done leaves the snapshot (lost $lost of 10)" \
+check "a process group killed as soon as its snapshot is done leaves the snapshot (lost $lost)" \
 	test "$lost" = 0 -a -n "$kept"
 for c in $kept; do
 	snapcheck consistent "$c" "/tmp/grp.$c.info" >/dev/null 2>&1 ||
@@ -355,7 +361,9 @@ check_rc "snapctl delete --all after the containment runs" 0 snapctl delete --al
 # bounded time.  (From 6.12 the fair server gives such tasks 5% anyway.)
 rt_runtime=$(cat /proc/sys/kernel/sched_rt_runtime_us)
 TPREFIX="taskset 2"
-if start_target hog --size 4M --pgrp --main write --rt 50; then
+if [ $preempt_rt = 1 ]; then
+	skip "a pinned SCHED_FIFO target that keeps its CPU: PREEMPT_RT (see above)"
+elif start_target hog --size 4M --pgrp --main write --rt 50; then
 	hog=$TP
 	echo -1 >/proc/sys/kernel/sched_rt_runtime_us
 	# A failure must not hang the suite: the throttling is back in 60 s.
