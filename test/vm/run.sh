@@ -21,13 +21,13 @@
 # --tcg (PROCSNAP_TCG) picks how QEMU runs the two vCPUs: "single" (the
 # default) on one host thread, "multi" on one each.  QEMU 7.2's multi-threaded
 # TCG sometimes runs a stale translation of kernel text that the guest has
-# just patched (static keys, kprobes): the guest then takes an int3 at a site
-# whose patching has finished ("Oops: int3", seen in CI on 6.12 with no
-# module loaded) or runs an old branch.  A loop of system freezes (each
-# toggles the freezer_active key) panics 6.12 within seconds and stalls 6.1
-# under "multi", and runs 3000 times clean under "single".  The guests still
-# have two CPUs and preempt between them; only their instructions no longer
-# run at the same host instant.
+# just patched: a vCPU then takes the int3 of a static-key patch that has
+# already finished ("Oops: int3", seen in CI on 6.12, and with no module
+# loaded).  textpoke.sh's loop of system freezes (each flips freezer_active)
+# panics 6.12 within seconds and stalls 6.1 under "multi", and runs 3000
+# times clean under "single".  The guests still have two CPUs and preempt
+# between them; only their instructions no longer run at the same host
+# instant.
 #
 # Exit status: 0 every test passed and the kernel log is clean; 1 a test
 # failed or the kernel log shows a bug; 2 the VM did not finish (timeout,
