@@ -61,9 +61,9 @@ export FUZZ_IOCTLS=${FUZZ_IOCTLS:-60000}
 # files and 20,000 mappings, still 10x between its two thread counts.
 export SCALE_THREADS=${SCALE_THREADS:-2000} SCALE_FILES=${SCALE_FILES:-20000}
 export SCALE_MAPS=${SCALE_MAPS:-20000}
-# Both host threads for the vCPUs (test/vm/run.sh --tcg): single-threaded
-# TCG halves the fuzzer's rate below 10^5 ioctls and the run passes three
-# hours.  The price is QEMU's stale-translation fault after kernel text
+# Both host threads for the vCPUs (test/vm/run.sh --tcg): on one thread the
+# time-capped fuzzer would get half the host's CPU (not measured here; at
+# 200-330 ioctls/s with two it is within 2x of 10^5).  The price is QEMU's stale-translation fault after kernel text
 # patching, rare on this slow kernel: an "Oops: int3" at a site whose
 # patching has finished is the emulator's, and the run is repeated.
 export PROCSNAP_TCG=${PROCSNAP_TCG:-multi}
