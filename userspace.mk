@@ -14,7 +14,8 @@ LIBPROCSNAP_REAL    := libprocsnap.so.$(VERSION)
 
 US_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	     -Imodule/uapi -Ilib
-US_LIB_CFLAGS := $(US_CFLAGS) -fPIC -fvisibility=hidden \
+# -pthread: the collection's lanes (lib/lanes.c) are threads.
+US_LIB_CFLAGS := $(US_CFLAGS) -pthread -fPIC -fvisibility=hidden \
 		 -DPROCSNAP_LIB_VERSION='"$(VERSION)"'
 # -pthread: "snapctl request" notes a long wait from a helper thread.
 US_CLI_CFLAGS := $(US_CFLAGS) -pthread -DSNAPCTL_VERSION='"$(VERSION)"'
@@ -32,7 +33,7 @@ US_LIB_DEP_LIBS = $(shell pkg-config --libs $(US_LIB_PKGS))
 # for SHA-256 (hash.c), libarchive for the tar stream (sink.c).
 US_LIB_OBJS := lib/libprocsnap.o lib/maps.o lib/json.o lib/hash.o \
 	       lib/throttle.o lib/memread.o lib/sink.o lib/procfs.o \
-	       lib/manifest.o lib/collect.o lib/core.o
+	       lib/manifest.o lib/collect.o lib/core.o lib/lanes.o
 US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
 	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
 	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o
@@ -97,7 +98,7 @@ lib/libprocsnap.a: $(US_LIB_OBJS)
 
 lib/$(LIBPROCSNAP_REAL): $(US_LIB_OBJS) lib/libprocsnap.sym
 	$(call us_say,LD,$@)
-	$(Q)$(CC) -shared -Wl,-soname,$(LIBPROCSNAP_SONAME) \
+	$(Q)$(CC) -shared -pthread -Wl,-soname,$(LIBPROCSNAP_SONAME) \
 		-Wl,--version-script=lib/libprocsnap.sym -Wl,-z,defs \
 		$(CFLAGS) $(LDFLAGS) -o $@ $(US_LIB_OBJS) $(US_LIB_DEP_LIBS)
 

@@ -7,7 +7,9 @@
  * before the output is created; then index.txt, the segment images, the
  * core, and manifest.json last.  A directory gets images and core in one
  * pass over the memory (two files open at once); a tar stream holds one
- * entry at a time, so with both formats the memory is read twice.
+ * entry at a time, so with both formats the memory is read twice.  With
+ * more than one CPU the writing and hashing run on lanes (lanes.c): the
+ * images on one, the core on another, beside the thread that reads.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -51,6 +53,8 @@ struct collector {
 	struct ps_mem mem;
 	struct ps_runs runs;
 	struct ps_sink *sink;
+	struct ps_lanes *lanes;		/* NULL: all on this thread */
+	unsigned int core_lane;
 
 	void *core_head;
 	size_t core_head_len;
@@ -539,6 +543,7 @@ static int read_pass(struct collector *c, bool seg, bool core)
 				     c->hash, &cf);
 		if (err)
 			return err;
+		ps_file_use_lane(cf, c->lanes, c->core_lane);
 		err = core_extents(c, cf);
 		if (!err)
 			err = ps_file_write(cf, 0, c->core_head,
@@ -567,6 +572,7 @@ static int read_pass(struct collector *c, bool seg, bool core)
 					     c->hash, &d.seg);
 			if (err)
 				goto fail;
+			ps_file_use_lane(d.seg, c->lanes, 0);
 			s->written = true;
 		}
 		err = read_map(c, &d);
@@ -592,6 +598,23 @@ fail:
 	ps_file_abort(d.seg);
 	ps_file_abort(cf);
 	return err;
+}
+
+/*
+ * Lanes when there is a CPU for them and work to move: writing a
+ * directory's files, or hashing.  Without threads everything runs here,
+ * as it would on one CPU.
+ */
+static void start_lanes(struct collector *c, bool tar)
+{
+	unsigned int n = c->paper && c->core && !tar ? 2 : 1;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || (tar && !c->hash))
+		return;
+	if (ps_lanes_new(n, PS_READ_CHUNK, &c->lanes))
+		return;
+	c->core_lane = n - 1;
+	c->mem.lanes = c->lanes;
 }
 
 /* What is to be read in all, for the progress display. */
@@ -637,6 +660,7 @@ static int write_evidence(struct collector *c)
 		if (err)
 			return err;
 	}
+	start_lanes(c, tar);
 	if (tar) {
 		if (c->paper)
 			err = read_pass(c, true, false);
@@ -644,6 +668,13 @@ static int write_evidence(struct collector *c)
 			err = read_pass(c, false, true);
 	} else {
 		err = read_pass(c, c->paper, c->core);
+	}
+	/* The hashes are known, the files complete, once the lanes idle. */
+	if (c->lanes) {
+		int lane_err = ps_lanes_wait(c->lanes);
+
+		if (!err)
+			err = lane_err;
 	}
 	if (err)
 		return err;
@@ -691,6 +722,8 @@ static void collector_free(struct collector *c)
 {
 	size_t i;
 
+	/* First: queued jobs write into segs, ev and the files. */
+	ps_lanes_free(c->lanes);
 	if (c->procfd >= 0)
 		close(c->procfd);
 	ps_mem_close(&c->mem);

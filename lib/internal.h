@@ -10,6 +10,7 @@
  *   throttle.c  the token bucket behind --rate
  *   maps.c      ps_parse_maps() (declared in core.h)
  *   memread.c   pagemap-guided reading of /proc/PID/mem
+ *   lanes.c     threads that write and hash files while the memory is read
  *   sink.c      output: a directory of sparse files, or a pax tar stream
  *   procfs.c    small readers of /proc/PID files
  *   manifest.c  manifest.json
@@ -161,6 +162,7 @@ struct ps_mem {
 	uint64_t page_size;
 	uint64_t *pagemap;		/* PS_PAGEMAP_ENTRIES */
 	unsigned char *buf;		/* PS_READ_CHUNK */
+	struct ps_lanes *lanes;		/* if set, read into its buffers */
 	struct ps_throttle throttle;
 	/* Called after every chunk read; non-zero aborts. */
 	int (*progress)(void *priv, uint64_t bytes);
@@ -187,6 +189,45 @@ typedef int (*ps_chunk_fn)(void *priv, uint64_t addr, const void *buf,
 			   size_t len);
 int ps_mem_read(struct ps_mem *m, uint64_t start, uint64_t end,
 		ps_chunk_fn fn, void *priv, int *read_err);
+
+/* ---- lanes.c ---- */
+
+#define PS_LANES_MAX 2	/* the images, the core */
+#define PS_LANE_BUFS 4	/* read buffers in flight */
+
+struct ps_lanes;
+
+/*
+ * A job: @op on @obj, run on its lane's thread, in the order queued.
+ * @failed: an earlier job failed or the lanes are stopping; the job must
+ * only release what it holds.  Returns 0 or a negative errno.
+ */
+typedef int (*ps_lane_fn)(void *obj, int op, uint64_t off, const void *data,
+			  uint64_t len, bool failed);
+
+/* @nr_lanes threads and PS_LANE_BUFS read buffers of @buf_size bytes. */
+int ps_lanes_new(unsigned int nr_lanes, size_t buf_size,
+		 struct ps_lanes **qp);
+/* Stop (the queued jobs run as failed ones) and free. */
+void ps_lanes_free(struct ps_lanes *q);
+unsigned int ps_lanes_count(const struct ps_lanes *q);
+/* A free read buffer (waits for one), held until ps_lanes_buf_put(). */
+void *ps_lanes_buf_get(struct ps_lanes *q);
+void ps_lanes_buf_put(struct ps_lanes *q, void *data);
+/*
+ * Queue a job of @len bytes of work (its share of the lane's backlog).
+ * @data in a read buffer is referenced, not copied, until the job has
+ * run; ps_zeros and NULL are taken as they are; anything else is copied.
+ * Waits while the lane's backlog is full.  Every job runs exactly once:
+ * it is queued even when an earlier one failed (that failure is returned),
+ * and without memory for it, it runs on the caller's thread once the lanes
+ * are idle (as a failed job, -ENOMEM returned).
+ */
+int ps_lanes_submit(struct ps_lanes *q, unsigned int lane, ps_lane_fn fn,
+		    void *obj, int op, uint64_t off, const void *data,
+		    uint64_t len);
+/* Wait until every queued job has run; the first failure, or 0. */
+int ps_lanes_wait(struct ps_lanes *q);
 
 /* ---- sink.c ---- */
 
@@ -228,6 +269,14 @@ int ps_file_discard(struct ps_file *f);
 int ps_file_close(struct ps_file *f, char sha[PS_SHA256_HEX]);
 /* Close after a failure. */
 void ps_file_abort(struct ps_file *f);
+/*
+ * From now on write (a directory's file) and hash @f on @lane of @q: the
+ * calls above return once the job is queued, a failure shows in a later
+ * call or in ps_lanes_wait(), and ps_file_close()'s @sha is filled when
+ * ps_lanes_wait() returns 0.  @sha must stay valid until then.
+ */
+void ps_file_use_lane(struct ps_file *f, struct ps_lanes *q,
+		      unsigned int lane);
 /* A small dense file in one go. */
 int ps_sink_put(struct ps_sink *s, const char *name, const void *buf,
 		size_t len, bool hash, char sha[PS_SHA256_HEX]);

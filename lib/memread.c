@@ -237,30 +237,39 @@ int ps_mem_read(struct ps_mem *m, uint64_t start, uint64_t end,
 		ps_chunk_fn fn, void *priv, int *read_err)
 {
 	uint64_t addr = start;
+	unsigned char *buf;
 	size_t want;
 	ssize_t n;
-	int err;
+	int err = 0;
 
 	*read_err = 0;
-	while (addr < end) {
+	while (addr < end && !err) {
 		want = end - addr < PS_READ_CHUNK ? (size_t)(end - addr) :
 		       PS_READ_CHUNK;
 		ps_throttle_take(&m->throttle, want);
-		n = pread(m->mem_fd, m->buf, want, (off_t)addr);
-		if (n < 0 && errno == EINTR)
+		/* A lane may still be writing or hashing the last chunk. */
+		buf = m->lanes ? ps_lanes_buf_get(m->lanes) : m->buf;
+		n = pread(m->mem_fd, buf, want, (off_t)addr);
+		if (n < 0 && errno == EINTR) {
+			if (m->lanes)
+				ps_lanes_buf_put(m->lanes, buf);
 			continue;
+		}
 		if (n <= 0) {
 			/* 0: the address space ends here (it cannot). */
 			*read_err = n < 0 ? errno : EIO;
+			if (m->lanes)
+				ps_lanes_buf_put(m->lanes, buf);
 			return 0;
 		}
 		/* A short read stops before the page that fails: go on. */
-		err = fn(priv, addr, m->buf, (size_t)n);
-		if (err)
-			return err;
+		err = fn(priv, addr, buf, (size_t)n);
+		if (m->lanes)
+			ps_lanes_buf_put(m->lanes, buf);
 		addr += (uint64_t)n;
-		if (m->progress && m->progress(m->progress_priv, (uint64_t)n))
-			return ps_fail(ECANCELED);
+		if (!err && m->progress &&
+		    m->progress(m->progress_priv, (uint64_t)n))
+			err = ps_fail(ECANCELED);
 	}
-	return 0;
+	return err;
 }

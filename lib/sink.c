@@ -41,7 +41,19 @@ struct ps_file {
 	uint64_t size;
 	uint64_t pos;			/* written (or skipped) up to here */
 	struct ps_sha *sha;
+	/*
+	 * With a lane, the lane's thread owns fd's writes, sha and, once
+	 * closed, the file itself; the caller's thread keeps the rest.
+	 */
+	struct ps_lanes *lanes;
+	unsigned int lane;
+	char *sha_out;			/* where the lane puts the hash */
 };
+
+enum file_op { FILE_DATA, FILE_ZEROS, FILE_DISCARD, FILE_CLOSE };
+
+static int file_job(void *obj, int op, uint64_t off, const void *data,
+		    uint64_t len, bool failed);
 
 static int archive_err(struct archive *ar)
 {
@@ -331,6 +343,23 @@ static int tar_data(struct ps_file *f, const void *buf, size_t len)
 	return 0;
 }
 
+/* Zeros for a lane's hash, in pieces: a long hole is no long job. */
+static int lane_zeros(struct ps_file *f, uint64_t len)
+{
+	uint64_t n;
+	int err;
+
+	while (len) {
+		n = len < PS_READ_CHUNK ? len : PS_READ_CHUNK;
+		err = ps_lanes_submit(f->lanes, f->lane, file_job, f,
+				      FILE_ZEROS, 0, ps_zeros, n);
+		if (err)
+			return err;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Skip up to @offset: a hole, zeros for the hash and the stream. */
 static int skip_to(struct ps_file *f, uint64_t offset)
 {
@@ -339,7 +368,7 @@ static int skip_to(struct ps_file *f, uint64_t offset)
 	int err;
 
 	if (f->sha) {
-		err = ps_sha_zeros(f->sha, gap);
+		err = f->lanes ? lane_zeros(f, gap) : ps_sha_zeros(f->sha, gap);
 		if (err)
 			return err;
 	}
@@ -394,16 +423,34 @@ int ps_file_write(struct ps_file *f, uint64_t offset, const void *buf,
 		if (err)
 			return err;
 	}
-	if (f->sha) {
-		err = ps_sha_update(f->sha, buf, len);
-		if (err)
-			return err;
+	if (f->entry) {
+		/* A stream is written here, in order; only its hash moves. */
+		err = tar_data(f, buf, len);
+		if (!err && f->sha && f->lanes)
+			err = ps_lanes_submit(f->lanes, f->lane, file_job, f,
+					      FILE_DATA, offset, buf, len);
+		else if (!err && f->sha)
+			err = ps_sha_update(f->sha, buf, len);
+	} else if (f->lanes) {
+		err = ps_lanes_submit(f->lanes, f->lane, file_job, f,
+				      FILE_DATA, offset, buf, len);
+	} else {
+		err = f->sha ? ps_sha_update(f->sha, buf, len) : 0;
+		if (!err)
+			err = pwrite_all(f->fd, buf, len, offset);
 	}
-	err = f->entry ? tar_data(f, buf, len) :
-	      pwrite_all(f->fd, buf, len, offset);
 	if (err)
 		return err;
 	f->pos = offset + len;
+	return 0;
+}
+
+static int discard(struct ps_file *f)
+{
+	if (ftruncate(f->fd, 0) < 0 || ftruncate(f->fd, (off_t)f->size) < 0)
+		return ps_fail(errno);
+	if (f->sha)
+		return ps_sha_reset(f->sha);
 	return 0;
 }
 
@@ -411,12 +458,11 @@ int ps_file_discard(struct ps_file *f)
 {
 	if (f->entry)
 		return ps_fail(EOPNOTSUPP);
-	if (ftruncate(f->fd, 0) < 0 || ftruncate(f->fd, (off_t)f->size) < 0)
-		return ps_fail(errno);
 	f->pos = 0;
-	if (f->sha)
-		return ps_sha_reset(f->sha);
-	return 0;
+	if (f->lanes)
+		return ps_lanes_submit(f->lanes, f->lane, file_job, f,
+				       FILE_DISCARD, 0, NULL, 0);
+	return discard(f);
 }
 
 static void file_free(struct ps_file *f)
@@ -429,23 +475,97 @@ static void file_free(struct ps_file *f)
 	free(f);
 }
 
-int ps_file_close(struct ps_file *f, char sha[PS_SHA256_HEX])
+/* The end of a file on its lane: close, the hash, free. */
+static int lane_close(struct ps_file *f, bool failed)
 {
 	int err = 0;
+
+	if (f->fd >= 0 && close(f->fd) < 0 && !failed)
+		err = ps_fail(errno);
+	f->fd = -1;
+	if (!err && !failed && f->sha && f->sha_out)
+		err = ps_sha_final(f->sha, f->sha_out);
+	file_free(f);
+	return err;
+}
+
+/* What a lane does for a file (see ps_lanes_submit()). */
+static int file_job(void *obj, int op, uint64_t off, const void *data,
+		    uint64_t len, bool failed)
+{
+	struct ps_file *f = obj;
+	int err = 0;
+
+	if (op == FILE_CLOSE)
+		return lane_close(f, failed);
+	if (failed)
+		return 0;
+	switch (op) {
+	case FILE_DATA:
+		if (f->fd >= 0)
+			err = pwrite_all(f->fd, data, (size_t)len, off);
+		if (!err && f->sha)
+			err = ps_sha_update(f->sha, data, (size_t)len);
+		break;
+	case FILE_ZEROS:
+		err = ps_sha_zeros(f->sha, len);
+		break;
+	case FILE_DISCARD:
+		err = discard(f);
+		break;
+	}
+	return err;
+}
+
+void ps_file_use_lane(struct ps_file *f, struct ps_lanes *q,
+		      unsigned int lane)
+{
+	/* A stream's data goes to libarchive here: only a hash can move. */
+	if (q && (f->sha || !f->entry)) {
+		f->lanes = q;
+		f->lane = lane;
+	}
+}
+
+/*
+ * Hand a file to its lane for the end: what the stream needs is done
+ * here first (libarchive and the sink belong to this thread).
+ */
+static int close_on_lane(struct ps_file *f, char sha[PS_SHA256_HEX])
+{
+	if (f->entry) {
+		archive_entry_free(f->entry);
+		f->entry = NULL;
+	}
+	if (f->s && f->s->open == f)
+		f->s->open = NULL;
+	f->s = NULL;
+	f->sha_out = sha;
+	return ps_lanes_submit(f->lanes, f->lane, file_job, f, FILE_CLOSE, 0,
+			       NULL, 0);
+}
+
+int ps_file_close(struct ps_file *f, char sha[PS_SHA256_HEX])
+{
+	int err = 0, err2;
 
 	if (f->entry)
 		err = tar_header(f);
 	/* The stream's trailing data, if any, libarchive pads with zeros. */
 	if (!err && f->sha && f->size > f->pos)
-		err = ps_sha_zeros(f->sha, f->size - f->pos);
+		err = f->lanes ? lane_zeros(f, f->size - f->pos) :
+		      ps_sha_zeros(f->sha, f->size - f->pos);
+	if (f->entry && !err &&
+	    archive_write_finish_entry(f->s->ar) != ARCHIVE_OK)
+		err = archive_err(f->s->ar);
+	if (f->lanes) {
+		err2 = close_on_lane(f, err ? NULL : sha);
+		return err ? err : err2;
+	}
 	if (!err && f->sha && sha)
 		err = ps_sha_final(f->sha, sha);
-	if (f->entry) {
-		if (!err && archive_write_finish_entry(f->s->ar) != ARCHIVE_OK)
-			err = archive_err(f->s->ar);
-	} else if (close(f->fd) < 0 && !err) {
+	if (!f->entry && close(f->fd) < 0 && !err)
 		err = ps_fail(errno);
-	}
 	f->fd = -1;
 	file_free(f);
 	return err;
@@ -457,9 +577,13 @@ void ps_file_abort(struct ps_file *f)
 
 	if (!f)
 		return;
-	if (f->fd >= 0)
-		close(f->fd);
-	file_free(f);
+	if (f->lanes) {
+		close_on_lane(f, NULL);
+	} else {
+		if (f->fd >= 0)
+			close(f->fd);
+		file_free(f);
+	}
 	errno = saved;
 }
 

@@ -2,7 +2,7 @@
 /*
  * The parts of the collection engine one at a time: maps parsing, the
  * JSON writer, rates, hashes, the token bucket, the run list, the output
- * sinks (directory and tar stream) and the manifest.
+ * sinks (directory and tar stream), the lanes and the manifest.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -733,6 +733,172 @@ START_TEST(test_manifest)
 }
 END_TEST
 
+/* ---- lanes ---- */
+
+/* A lane job that logs what it ran: op, whether as failed, its data. */
+struct lane_log {
+	int ops[64];
+	bool failed[64];
+	unsigned char first[64];
+	int n;
+	int fail_op;		/* this op returns -EIO */
+};
+
+static int log_job(void *obj, int op, uint64_t off, const void *data,
+		   uint64_t len, bool failed)
+{
+	struct lane_log *log = obj;
+
+	(void)off;
+	ck_assert_int_lt(log->n, 64);
+	log->ops[log->n] = op;
+	log->failed[log->n] = failed;
+	log->first[log->n] = data && len ? *(const unsigned char *)data : 0;
+	log->n++;
+	return op == log->fail_op ? -EIO : 0;
+}
+
+START_TEST(test_lanes_order_and_failure)
+{
+	struct lane_log log[2] = { { .fail_op = -1 }, { .fail_op = 3 } };
+	struct ps_lanes *q;
+	unsigned char *b;
+	int i;
+
+	ck_assert_int_eq(ps_lanes_new(0, 4096, &q), -EINVAL);
+	ck_assert_int_eq(ps_lanes_new(3, 4096, &q), -EINVAL);
+	ck_assert_int_eq(ps_lanes_new(2, 4096, &q), 0);
+	ck_assert_uint_eq(ps_lanes_count(q), 2);
+
+	/* A read buffer is referenced; its content is what the job sees. */
+	b = ps_lanes_buf_get(q);
+	b[0] = 'm';
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(ps_lanes_submit(q, 0, log_job, &log[0], i,
+						 0, b, 1), 0);
+	ps_lanes_buf_put(q, b);
+	ck_assert_int_eq(ps_lanes_wait(q), 0);
+	ck_assert_int_eq(log[0].n, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(log[0].ops[i], i);
+		ck_assert_int_eq(log[0].first[i], 'm');
+		ck_assert(!log[0].failed[i]);
+	}
+	/* Every buffer is free again: four gets do not wait. */
+	for (i = 0; i < PS_LANE_BUFS; i++)
+		ck_assert_ptr_nonnull(ps_lanes_buf_get(q));
+
+	/* A foreign buffer is copied: changing it after does not matter. */
+	{
+		char head[2] = "h";
+
+		ck_assert_int_eq(ps_lanes_submit(q, 1, log_job, &log[1], 1,
+						 0, head, 1), 0);
+		head[0] = 'X';
+	}
+	ck_assert_int_eq(ps_lanes_submit(q, 1, log_job, &log[1], 2, 0,
+					 ps_zeros, 1 << 20), 0);
+	ck_assert_int_eq(ps_lanes_submit(q, 1, log_job, &log[1], 3, 0,
+					 NULL, 0), 0);
+	ck_assert_int_eq(ps_lanes_wait(q), -EIO);
+	ck_assert_int_eq(errno, EIO);
+	/* After the failure jobs still run, as failed ones, in order. */
+	ck_assert_int_eq(ps_lanes_submit(q, 1, log_job, &log[1], 4, 0,
+					 NULL, 0), -EIO);
+	ck_assert_int_eq(ps_lanes_wait(q), -EIO);
+	ck_assert_int_eq(log[1].n, 4);
+	ck_assert_int_eq(log[1].first[0], 'h');
+	ck_assert_int_eq(log[1].ops[3], 4);
+	ck_assert(!log[1].failed[2]);
+	ck_assert(log[1].failed[3]);
+
+	/* Stopping runs what is queued, as failed. */
+	ck_assert_int_eq(ps_lanes_submit(q, 0, log_job, &log[0], 9, 0, NULL,
+					 0), -EIO);
+	ps_lanes_free(q);
+	ck_assert_int_eq(log[0].n, 4);
+	ck_assert_int_eq(log[0].ops[3], 9);
+	ck_assert(log[0].failed[3]);
+}
+END_TEST
+
+/* The directory sink through a lane: the same bytes and hashes. */
+START_TEST(test_lanes_sink)
+{
+	char path[128], sha[3][PS_SHA256_HEX], want[PS_SHA256_HEX];
+	unsigned char *expect = calloc(1, 1 << 22), *got = malloc(1 << 22);
+	struct ps_lanes *q;
+	struct ps_sink *s;
+	struct ps_file *f, *g;
+	unsigned char *b;
+	int fd, i;
+
+	ck_assert_int_eq(ps_lanes_new(2, 1 << 16, &q), 0);
+	snprintf(path, sizeof(path), "%s/out", tmpdir);
+	ck_assert_int_eq(ps_sink_open_dir(path, &s), 0);
+	ck_assert_int_eq(ps_file_create(s, "a.img", 1 << 22, true, true, &f),
+			 0);
+	ps_file_use_lane(f, q, 0);
+	ck_assert_int_eq(ps_file_create(s, "core", 1 << 22, true, true, &g),
+			 0);
+	ps_file_use_lane(g, q, 1);
+	ck_assert_int_eq(ps_file_write(g, 0, "ELF", 3), 0);
+	/* More chunks than buffers: the reader waits for the lanes. */
+	for (i = 0; i < 16; i++) {
+		b = ps_lanes_buf_get(q);
+		memset(b, 'a' + i, 4096);
+		ck_assert_int_eq(ps_file_write(f, (uint64_t)i * 65536, b,
+					       4096), 0);
+		ck_assert_int_eq(ps_file_write(g, (uint64_t)i * 65536 + 8192,
+					       b, 4096), 0);
+		ps_lanes_buf_put(q, b);
+		memset(expect + i * 65536, 'a' + i, 4096);
+	}
+	ck_assert_int_eq(ps_file_close(f, sha[0]), 0);
+	ck_assert_int_eq(ps_file_close(g, sha[1]), 0);
+	/* Discarded on its lane, after its data. */
+	ck_assert_int_eq(ps_file_create(s, "b.img", 65536, true, true, &f),
+			 0);
+	ps_file_use_lane(f, q, 0);
+	ck_assert_int_eq(ps_file_write(f, 0, "data", 4), 0);
+	ck_assert_int_eq(ps_file_discard(f), 0);
+	ck_assert_int_eq(ps_file_close(f, sha[2]), 0);
+	ck_assert_int_eq(ps_lanes_wait(q), 0);
+
+	ck_assert_int_eq(ps_sha256_buf(expect, 1 << 22, want), 0);
+	ck_assert_str_eq(sha[0], want);
+	snprintf(path, sizeof(path), "%s/out/a.img", tmpdir);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, got, 1 << 22), 1 << 22);
+	ck_assert_int_eq(memcmp(got, expect, 1 << 22), 0);
+	close(fd);
+
+	memmove(expect + 8192, expect, (1 << 22) - 8192);
+	memset(expect, 0, 8192);
+	memcpy(expect, "ELF", 3);
+	ck_assert_int_eq(ps_sha256_buf(expect, 1 << 22, want), 0);
+	ck_assert_str_eq(sha[1], want);
+
+	memset(expect, 0, 65536);
+	ck_assert_int_eq(ps_sha256_buf(expect, 65536, want), 0);
+	ck_assert_str_eq(sha[2], want);
+	ck_assert_int_eq(ps_sink_close(s), 0);
+
+	/* An aborted file is closed by its lane; nothing leaks (ASan). */
+	snprintf(path, sizeof(path), "%s/out2", tmpdir);
+	ck_assert_int_eq(ps_sink_open_dir(path, &s), 0);
+	ck_assert_int_eq(ps_file_create(s, "c.img", 4096, true, true, &f), 0);
+	ps_file_use_lane(f, q, 0);
+	ck_assert_int_eq(ps_file_write(f, 0, "x", 1), 0);
+	ps_file_abort(f);
+	ps_sink_abort(s);
+	ps_lanes_free(q);
+	free(expect);
+	free(got);
+}
+END_TEST
+
 Suite *collect_suite(void)
 {
 	Suite *s = suite_create("collect");
@@ -750,12 +916,14 @@ Suite *collect_suite(void)
 	tcase_add_test(tc, test_runs);
 	tcase_add_test(tc, test_status_field);
 	tcase_add_test(tc, test_manifest);
+	tcase_add_test(tc, test_lanes_order_and_failure);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sinks");
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, test_sink_dir);
 	tcase_add_test(tc, test_sink_tar);
+	tcase_add_test(tc, test_lanes_sink);
 	suite_add_tcase(s, tc);
 	return s;
 }
