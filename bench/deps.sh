@@ -4,13 +4,14 @@
 # Debian packages only the benchmarks need, in the style of test/deps.sh:
 # as root, install what is missing; otherwise print the apt-get line and fail.
 #   gnuplot-nox  the plots           rt-tests  cyclictest (copied into the VM)
+#   openssl      the SHA-256 floor of the collection section (into the VM)
 #   criu         criu dump case      procdump  procdump case
 #   gdb          gcore case         python3   bench/report.py
 #
 # usage: bench/deps.sh
 set -euo pipefail
 
-pkgs=(gnuplot-nox rt-tests criu procdump gdb python3)
+pkgs=(gnuplot-nox rt-tests criu procdump gdb python3 openssl)
 
 missing() {
 	local p

@@ -20,7 +20,8 @@
 #
 # Environment: DURATION (seconds per cyclictest case; default 10, 3 with
 # --quick; the paper's run is DURATION=600), BENCH_WORK (default
-# /tmp/benchwork-FLAVOUR[-quick]), MEM (guest MB, default 3072).
+# /tmp/benchwork-FLAVOUR[-quick]), MEM (guest MB, default 5120: the 1 GB
+# collection case holds the target and 2 GB of evidence in tmpfs).
 set -euo pipefail
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -31,7 +32,7 @@ flavour=generic
 # PROCSNAP_KREL (make bench KREL=...): another installed Debian kernel.
 [[ ${PROCSNAP_KREL:-} == *-rt-* ]] && flavour=rt
 quick=0
-mem=${MEM:-3072}
+mem=${MEM:-5120}
 work=${BENCH_WORK:-}
 report=""
 sections=""
@@ -75,6 +76,7 @@ if [ $quick = 1 ]; then
 	CYC_UNTOUCHED_CASES="none procsnap"
 	GROW_MB=32
 	COLLECT_SIZE=32M
+	COLLECT_BIG=
 	COLLECT_RUNS=1
 	UNTOUCHED_SIZE=256M
 	UNTOUCHED_TOUCH=4M
@@ -102,7 +104,8 @@ modprobe -d "$kroot" -S "$rel" --show-depends nf_tables 2>/dev/null |
 	basename "$ko" >>"$share/kmod/order"
 done || true
 
-bins="cyclictest gdb criu procdump bash $work/grow.so"
+# openssl: the collection section's SHA-256 floor (the library's libcrypto).
+bins="cyclictest gdb criu procdump bash openssl $work/grow.so"
 # gcore is a script: --with-bins would ldd it and fail, so it goes through
 # the share and the guest copies it next to gdb.
 mkdir -p "$share/bin"

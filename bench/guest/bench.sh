@@ -17,6 +17,7 @@ CYC_CASES="none stopcopy gcore criu procdump procsnap"
 CYC_UNTOUCHED_CASES="none stopcopy procsnap"
 GROW_MB=100
 COLLECT_SIZE=117M
+COLLECT_BIG=1G		# a second resident case ("" for none)
 COLLECT_RUNS=3
 UNTOUCHED_SIZE=1G
 UNTOUCHED_TOUCH=4M
@@ -143,32 +144,52 @@ if want collect; then
 	timed() { psbench time "$@" 2>&1 >/dev/null | sed -n 's/^TIME ns=\([0-9]*\) rc=0$/\1/p'; }
 	dir_bytes() { du -sk "$1" | awk '{print $1 * 1024}'; }
 
-	# collect_case LABEL SIZE TOUCH: a ticking target; procsnap and stopped reads
+	# The SHA-256 floor: one thread hashing the bytes the stopped read
+	# wrote (OpenSSL, as the library), timed like the collections.
+	sha_ns() {
+		command -v openssl >/dev/null || return 0
+		# shellcheck disable=SC2046
+		timed openssl dgst -sha256 -r $(find "$1" -type f)
+	}
+
+	# collect_case LABEL SIZE TOUCH: a ticking target; each run collects
+	# a snapshot of it with hashes (the complete evidence) and without,
+	# then reads it ptrace-stopped, then times one SHA-256 pass over what
+	# the stopped read wrote.
 	collect_case() {
 		rm -f /tmp/col.pid
 		psbench hold --size "$2" --touch "$3" --tick --pidfile /tmp/col.pid &
 		cp=$!
 		while [ ! -f /tmp/col.pid ]; do sleep 0.1; done
 		for i in $(seq "$COLLECT_RUNS"); do
-			C=$(snapctl request "$cp" --timeout 120s) || { fail "collect: request"; continue; }
-			u0=$(used_kb) t0=$(rss_kb "$cp") c0=$(rss_kb "$C")
-			ns=$(timed sh -c ". /tests/benchlib.sh; collect $C /tmp/col")
-			u1=$(used_kb) t1=$(rss_kb "$cp") c1=$(rss_kb "$C")
-			echo "COLLECT case=$1 method=procsnap run=$i size=$2 touch=$3 ns=$ns bytes=$(dir_bytes /tmp/col) used_before_kb=$u0 used_after_kb=$u1 rss_before_kb=$((t0 + c0)) rss_after_kb=$((t1 + c1)) target_rss_kb=$t0,$t1 clone_rss_kb=$c0,$c1" >>"$R/collect.txt"
-			rm -rf /tmp/col
-			snapctl delete "$C" >/dev/null
+			for m in procsnap procsnap-nohash; do
+				C=$(snapctl request "$cp" --timeout 120s) || { fail "collect: request"; continue; }
+				u0=$(used_kb) t0=$(rss_kb "$cp") c0=$(rss_kb "$C")
+				if [ $m = procsnap ]; then
+					ns=$(timed snapctl collect "$C" -o /tmp/col)
+				else
+					ns=$(timed snapctl collect "$C" -o /tmp/col --no-hash)
+				fi
+				u1=$(used_kb) t1=$(rss_kb "$cp") c1=$(rss_kb "$C")
+				echo "COLLECT case=$1 method=$m run=$i size=$2 touch=$3 ns=$ns bytes=$(dir_bytes /tmp/col) used_before_kb=$u0 used_after_kb=$u1 rss_before_kb=$((t0 + c0)) rss_after_kb=$((t1 + c1)) target_rss_kb=$t0,$t1 clone_rss_kb=$c0,$c1" >>"$R/collect.txt"
+				rm -rf /tmp/col
+				snapctl delete "$C" >/dev/null
+			done
 			u0=$(used_kb)
 			ns=$(timed stopcopy "$cp" /tmp/col)
 			u1=$(used_kb)
 			echo "COLLECT case=$1 method=stopped run=$i size=$2 touch=$3 ns=$ns bytes=$(dir_bytes /tmp/col) used_before_kb=$u0 used_after_kb=$u1" >>"$R/collect.txt"
+			ns=$(sha_ns /tmp/col)
+			[ -n "$ns" ] && echo "COLLECT case=$1 method=sha256 run=$i size=$2 touch=$3 ns=$ns bytes=$(dir_bytes /tmp/col)" >>"$R/collect.txt"
 			rm -rf /tmp/col
 		done
 		kill "$cp"
 		wait "$cp" 2>/dev/null
 	}
 	collect_case resident "$COLLECT_SIZE" "$COLLECT_SIZE"
+	[ -n "$COLLECT_BIG" ] && collect_case resident "$COLLECT_BIG" "$COLLECT_BIG"
 	collect_case untouched "$UNTOUCHED_SIZE" "$UNTOUCHED_TOUCH"
-	check "collect: rows for both cases" test "$(grep -c 'method=procsnap' "$R/collect.txt")" -ge 2
+	check "collect: rows for every case" test "$(grep -c 'method=procsnap ' "$R/collect.txt")" -ge 2
 fi
 
 # ---- 5. target slowdown while a snapshot is held --------------------------
