@@ -280,17 +280,25 @@ def section_scale(raw, plotdir, plotrel):
            'cost per unit between successive steps: a step that grows '
            'faster than linearly shows as a per-unit cost that rises with '
            'the count.  fork() copies descriptors and mappings but not '
-           'threads; procsnap records every thread.\n']
+           'threads; procsnap records every thread.  For threads the '
+           'table adds a group stop (SIGSTOP until waitpid() reports every '
+           'thread stopped): the kernel\'s own cost of bringing every '
+           'thread to a kernel boundary, which one instant for all threads '
+           'needs and fork() does not pay; fork() + group stop is the floor '
+           'procsnap is judged against there.\n']
     dat = {}
     for kind, title, unit in SCALE_KINDS:
         g = by.get(kind)
         if not g:
             continue
         tab = []
-        pts_k, pts_f = [], []
+        pts_k, pts_f, pts_g = [], [], []
         prev = None
+        has_gs = any(g[n].get('groupstop') for n in g)
         for n in sorted(g):
             ps = g[n].get('procsnap', [])
+            gs = med([int(r['stop_ns']) for r in g[n].get('groupstop', [])
+                      if 'stop_ns' in r])
             kern = med([int(r['kernel_ns']) for r in ps])
             gap = med([int(r['gap_ns']) for r in ps])
             fork = med([int(r['fork_ns']) for r in g[n].get('fork', [])])
@@ -305,35 +313,48 @@ def section_scale(raw, plotdir, plotrel):
             prev = (n, kern)
             pts_k.append((n, kern))
             pts_f.append((n, fork))
-            tab.append([n, seen.get('nr_threads', '-'), seen.get('nr_maps', '-'),
-                        us(kern), us(gap), us(fork), ratio(kern, fork),
-                        us(ph['quiesce_ns']), us(ph['check_ns']),
-                        us(ph['record_ns']), us(ph['files_ns']),
-                        us(ph['copy_ns']), step, len(ps)])
-            dat.setdefault(kind, []).append((n, kern, fork))
+            if gs is not None:
+                pts_g.append((n, gs))
+            row = [n, seen.get('nr_threads', '-'), seen.get('nr_maps', '-'),
+                   us(kern), us(gap), us(fork), ratio(kern, fork)]
+            if has_gs:
+                floor = None if gs is None or fork is None else gs + fork
+                row += [us(gs), ratio(kern, floor)]
+            tab.append(row + [us(ph['quiesce_ns']), us(ph['check_ns']),
+                              us(ph['record_ns']), us(ph['files_ns']),
+                              us(ph['copy_ns']), step, len(ps)])
+            dat.setdefault(kind, []).append((n, kern, fork, gs))
         bk, _ = fit(pts_k)
         bf, _ = fit(pts_f)
+        bg, _ = fit(pts_g) if pts_g else (None, None)
         out.append(f'\n### {title}\n')
-        out.append(table([kind, 'threads seen', 'mappings seen',
-                          'procsnap kernel µs', 'target gap µs', 'fork() µs',
-                          'procsnap/fork', 'quiesce', 'check', 'record',
-                          'of which files', 'copy',
-                          f'µs per {unit} since the previous step', 'runs'],
-                         tab))
+        head = [kind, 'threads seen', 'mappings seen', 'procsnap kernel µs',
+                'target gap µs', 'fork() µs', 'procsnap/fork']
+        if has_gs:
+            head += ['group stop µs', 'procsnap/(fork + group stop)']
+        out.append(table(head + ['quiesce', 'check', 'record',
+                                 'of which files', 'copy',
+                                 f'µs per {unit} since the previous step',
+                                 'runs'], tab))
         out.append(f'\nFit: procsnap {"-" if bk is None else f"{bk / 1000:.3f}"} µs '
                    f'per {unit}, fork() {"-" if bf is None else f"{bf / 1000:.3f}"} µs '
-                   f'per {unit} (ratio {ratio(bk, bf)}).\n')
+                   f'per {unit} (ratio {ratio(bk, bf)})'
+                   + (f', group stop {bg / 1000:.3f} µs per {unit} (procsnap / '
+                      f'group stop {ratio(bk, bg)})' if bg is not None else '')
+                   + '.\n')
     if not dat:
         return '\n'.join(out + ['(not run)\n']), 0, []
     plots = []
     for kind, rows in dat.items():
         with open(os.path.join(plotdir, f'scale-{kind}.dat'), 'w') as f:
-            for n, k, fk in rows:
-                ys = ['NaN' if v is None else str(v / 1000) for v in (k, fk)]
-                f.write(f'{n} {ys[0]} {ys[1]}\n')
+            for n, k, fk, gs in rows:
+                ys = ['NaN' if v is None else str(v / 1000) for v in (k, fk, gs)]
+                f.write(f'{n} {ys[0]} {ys[1]} {ys[2]}\n')
     curves = ', \\\n     '.join(
         f"'scale-{k}.dat' u 1:2 w lp t 'procsnap, {k}', "
-        f"'scale-{k}.dat' u 1:3 w lp dt 2 t 'fork(), {k}'" for k in dat)
+        f"'scale-{k}.dat' u 1:3 w lp dt 2 t 'fork(), {k}'"
+        + (f", 'scale-{k}.dat' u 1:4 w lp dt 3 t 'group stop, {k}'"
+           if any(r[3] is not None for r in dat[k]) else '') for k in dat)
     gnuplot(TERM + f"""set output 'scale.png'
 set title 'Pause vs threads, descriptors, mappings (4 MB target, QEMU TCG; log-log)'
 set logscale xy

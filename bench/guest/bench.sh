@@ -116,9 +116,12 @@ if want scale; then
 	section scale
 	for kind in threads files maps; do
 		eval "counts=\$SCALE_$(echo "$kind" | tr a-z A-Z)"
+		# Threads: also the group-stop floor (see psbench.c).
+		gs=
+		[ "$kind" = threads ] && gs=--groupstop
 		for n in $counts; do
 			psbench pause --size "$SCALE_SIZE" --runs "$RUNS" --label "$kind" \
-				"--$kind" "$n" >>"$R/scale.txt" 2>>"$R/scale.err"
+				"--$kind" "$n" $gs >>"$R/scale.txt" 2>>"$R/scale.err"
 			got=$(grep -c "^PAUSE .*op=procsnap .*label=$kind .*$kind=$n " "$R/scale.txt")
 			check "scale: $kind $n measured" test "$got" -gt 0
 		done

@@ -6,7 +6,7 @@
  *
  * usage:
  *   psbench pause --size BYTES [--thp] [--runs N] [--stopcopy DIR]
- *		[--threads N] [--files N] [--maps N] [--label L]
+ *		[--threads N] [--files N] [--maps N] [--label L] [--groupstop]
  *	A child target maps BYTES (4K pages: MADV_NOHUGEPAGE; --thp:
  *	MADV_HUGEPAGE, 2 MB aligned), writes every page, then for each run
  *	spins in a tight clock_gettime() loop during a window around one
@@ -16,11 +16,16 @@
  *	time), fork (the target itself forks, the child _exits: fork() call
  *	time measured in the target) and, with --stopcopy, stop-and-copy
  *	(bench's stopcopy program: ptrace-stop every thread, read every
- *	segment through /proc/PID/mem into DIR, detach).  One line per run:
+ *	segment through /proc/PID/mem into DIR, detach) and, with
+ *	--groupstop, a group stop (SIGSTOP to the target until waitpid()
+ *	reports every thread stopped, stop_ns=; then SIGCONT): the kernel's
+ *	own cost of bringing every thread to a kernel boundary, the floor of
+ *	procsnap's per-thread cost, which fork() does not pay (it copies the
+ *	calling thread only).  One line per run:
  *	  PAUSE size=B thp=0|1 op=OP run=I gap_ns=G [kernel_ns= quiesce_ns=
  *	        req_ns= delete_ns= delete_gap_ns= pagetable_bytes= check_ns=
  *	        record_ns= files_ns= copy_ns= detach_ns=] [fork_ns= exit_ns=]
- *	        [copy_ns=]
+ *	        [copy_ns=] [stop_ns=]
  *	  (each line ends with label=L threads= files= maps=: the target's
  *	  shape, see shape_target(); TARGET also gives nr_threads= and
  *	  nr_maps= as /proc shows them)
@@ -357,6 +362,7 @@ static int cmd_pause(int argc, char **argv)
 	int thp = 0, runs = 3;
 	const char *scdir = NULL, *label = "size";
 	struct shape sh = { 1, 0, 0 };
+	int groupstop = 0;
 	char shape_kv[128];
 	struct procsnap_ctx *ctx = NULL;
 	struct ctl *c;
@@ -380,6 +386,8 @@ static int cmd_pause(int argc, char **argv)
 			sh.maps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
 			label = argv[++i];
+		else if (!strcmp(argv[i], "--groupstop"))
+			groupstop = 1;
 		else {
 			fprintf(stderr, "psbench pause: bad argument %s\n", argv[i]);
 			return 1;
@@ -426,15 +434,15 @@ static int cmd_pause(int argc, char **argv)
 		printf(" nr_maps=%ld\n", count_lines(t, "maps"));
 	}
 	for (int r = 1; r <= runs; r++) {
-		for (int op = 0; op < 4; op++) {
+		for (int op = 0; op < 5; op++) {
 			static const char *const names[] = {
-				"none", "procsnap", "fork", "stopcopy" };
+				"none", "procsnap", "fork", "stopcopy", "groupstop" };
 			uint64_t t0, t1, d0 = 0, d1 = 0;
 			pid_t clone = 0;
 			struct procsnap_snapshot_info info;
 			int rc = 0;
 
-			if (op == 3 && !scdir)
+			if ((op == 3 && !scdir) || (op == 4 && !groupstop))
 				continue;
 			c->ack = 0;
 			c->cmd = C_WINDOW;
@@ -449,8 +457,17 @@ static int cmd_pause(int argc, char **argv)
 				char *av[] = { "stopcopy", pidbuf, (char *)scdir, NULL };
 
 				rc = run(av, 1);
+			} else if (op == 4) {
+				int st;
+
+				/* Reported once the last thread has stopped. */
+				kill(t, SIGSTOP);
+				if (waitpid(t, &st, WUNTRACED) != t || !WIFSTOPPED(st))
+					rc = -1;
 			}
 			t1 = now_ns();
+			if (op == 4)
+				kill(t, SIGCONT);
 			if (op == 2) {
 				/* the window ends (ack 3), then the fork (ack 4):
 				 * wait for the last, the first may be missed */
@@ -502,6 +519,8 @@ static int cmd_pause(int argc, char **argv)
 				       (unsigned long long)info.files_ns,
 				       (unsigned long long)info.copy_ns,
 				       (unsigned long long)info.detach_ns);
+			} else if (op == 4) {
+				printf(" stop_ns=%llu", (unsigned long long)(t1 - t0));
 			} else if (op == 3) {
 				char *av[] = { "rm", "-rf", (char *)scdir, NULL };
 
