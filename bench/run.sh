@@ -161,5 +161,6 @@ python3 "$top/bench/report.py" --raw "$share/raw" --out "$report" \
 	--sections "$sections" --vm-rc "$vmrc" --host-load "$hostload"
 echo "bench: report $report"
 if [ $quick = 1 ]; then
-	python3 "$top/bench/report.py" --check "$report" --vm-rc "$vmrc"
+	python3 "$top/bench/report.py" --check "$report" --vm-rc "$vmrc" \
+		--sections "$sections"
 fi
