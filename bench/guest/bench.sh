@@ -155,16 +155,19 @@ if want collect; then
 		timed openssl dgst -sha256 -r $(find "$1" -type f)
 	}
 
-	# collect_case LABEL SIZE TOUCH: a ticking target; each run collects
-	# a snapshot of it with hashes (the complete evidence) and without,
-	# then reads it ptrace-stopped, then times one SHA-256 pass over what
-	# the stopped read wrote.
+	# collect_case LABEL SIZE TOUCH: each run starts a ticking target,
+	# collects a snapshot of it with hashes (the complete evidence) and
+	# without, then reads it ptrace-stopped, then times one SHA-256 pass
+	# over what the stopped read wrote.  A fresh target per run: reading
+	# /proc/PID/mem maps the zero page wherever the target never wrote, so
+	# after a stopped read its pagemap shows all of it present and a later
+	# snapshot would read the untouched gigabyte too.
 	collect_case() {
-		rm -f /tmp/col.pid
-		psbench hold --size "$2" --touch "$3" --tick --pidfile /tmp/col.pid &
-		cp=$!
-		while [ ! -f /tmp/col.pid ]; do sleep 0.1; done
 		for i in $(seq "$COLLECT_RUNS"); do
+			rm -f /tmp/col.pid
+			psbench hold --size "$2" --touch "$3" --tick --pidfile /tmp/col.pid &
+			cp=$!
+			while [ ! -f /tmp/col.pid ]; do sleep 0.1; done
 			for m in procsnap procsnap-nohash; do
 				C=$(snapctl request "$cp" --timeout 120s) || { fail "collect: request"; continue; }
 				u0=$(used_kb) t0=$(rss_kb "$cp") c0=$(rss_kb "$C")
@@ -185,9 +188,9 @@ if want collect; then
 			ns=$(sha_ns /tmp/col)
 			[ -n "$ns" ] && echo "COLLECT case=$1 method=sha256 run=$i size=$2 touch=$3 ns=$ns bytes=$(dir_bytes /tmp/col)" >>"$R/collect.txt"
 			rm -rf /tmp/col
+			kill "$cp"
+			wait "$cp" 2>/dev/null
 		done
-		kill "$cp"
-		wait "$cp" 2>/dev/null
 	}
 	collect_case resident "$COLLECT_SIZE" "$COLLECT_SIZE"
 	[ -n "$COLLECT_BIG" ] && collect_case resident "$COLLECT_BIG" "$COLLECT_BIG"
