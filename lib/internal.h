@@ -215,10 +215,11 @@ unsigned int ps_lanes_count(const struct ps_lanes *q);
 void *ps_lanes_buf_get(struct ps_lanes *q);
 void ps_lanes_buf_put(struct ps_lanes *q, void *data);
 /*
- * Queue a job of @len bytes of work (its share of the lane's backlog).
- * @data in a read buffer is referenced, not copied, until the job has
- * run; ps_zeros and NULL are taken as they are; anything else is copied.
- * Waits while the lane's backlog is full.  Every job runs exactly once:
+ * Queue a job of @len bytes.  @data in a read buffer is referenced, not
+ * copied, until the job has run; ps_zeros and NULL are taken as they are;
+ * anything else is copied.  Waits while the lane's backlog (the bytes of
+ * its queued jobs, ps_zeros ones not counted: they hold no memory) is
+ * full.  Every job runs exactly once:
  * it is queued even when an earlier one failed (that failure is returned),
  * and without memory for it, it runs on the caller's thread once the lanes
  * are idle (as a failed job, -ENOMEM returned).
@@ -226,6 +227,8 @@ void ps_lanes_buf_put(struct ps_lanes *q, void *data);
 int ps_lanes_submit(struct ps_lanes *q, unsigned int lane, ps_lane_fn fn,
 		    void *obj, int op, uint64_t off, const void *data,
 		    uint64_t len);
+/* An error happened or the lanes are stopping: a long job may end early. */
+bool ps_lanes_stopping(struct ps_lanes *q);
 /* Wait until every queued job has run; the first failure, or 0. */
 int ps_lanes_wait(struct ps_lanes *q);
 

@@ -38,6 +38,7 @@ struct lane_job {
 	uint64_t off;
 	const void *data;
 	uint64_t len;
+	uint64_t weight;	/* its share of the backlog */
 	struct lane_buf *buf;	/* @data lies in this pool buffer */
 	void *copy;		/* else a copy of a small foreign buffer */
 };
@@ -46,7 +47,7 @@ struct lane {
 	struct ps_lanes *q;
 	pthread_t thread;
 	struct lane_job *head, *tail;
-	uint64_t backlog;	/* bytes of the queued and running jobs */
+	uint64_t backlog;	/* weight of the queued and running jobs */
 	bool busy;
 	pthread_cond_t work;	/* a job was queued, or stop */
 };
@@ -98,7 +99,7 @@ static void *lane_main(void *arg)
 			q->err = err;
 		if (job->buf)
 			job->buf->refs--;
-		l->backlog -= job->len;
+		l->backlog -= job->weight;
 		l->busy = false;
 		pthread_cond_broadcast(&q->done);
 		free(job->copy);
@@ -287,6 +288,11 @@ int ps_lanes_submit(struct ps_lanes *q, unsigned int lane, ps_lane_fn fn,
 	job->off = off;
 	job->data = data;
 	job->len = len;
+	/*
+	 * Zeros hold no memory: a hole's hash never waits for the other
+	 * lanes, so the images' and the core's holes are hashed side by side.
+	 */
+	job->weight = data == ps_zeros ? 0 : len;
 
 	pthread_mutex_lock(&q->lock);
 	job->buf = foreign ? find_buf(q, data) : NULL;
@@ -306,9 +312,10 @@ int ps_lanes_submit(struct ps_lanes *q, unsigned int lane, ps_lane_fn fn,
 
 	pthread_mutex_lock(&q->lock);
 	/* A full lane holds the reader back: the lag stays bounded. */
-	while (l->backlog && l->backlog + len > q->max_backlog && !q->err)
+	while (job->weight && l->backlog &&
+	       l->backlog + job->weight > q->max_backlog && !q->err)
 		pthread_cond_wait(&q->done, &q->lock);
-	l->backlog += len;
+	l->backlog += job->weight;
 	if (l->tail)
 		l->tail->next = job;
 	else
@@ -318,6 +325,16 @@ int ps_lanes_submit(struct ps_lanes *q, unsigned int lane, ps_lane_fn fn,
 	err = q->err;
 	pthread_mutex_unlock(&q->lock);
 	return err ? ps_fail(-err) : 0;
+}
+
+bool ps_lanes_stopping(struct ps_lanes *q)
+{
+	bool stopping;
+
+	pthread_mutex_lock(&q->lock);
+	stopping = q->stop || q->err;
+	pthread_mutex_unlock(&q->lock);
+	return stopping;
 }
 
 int ps_lanes_wait(struct ps_lanes *q)

@@ -343,21 +343,11 @@ static int tar_data(struct ps_file *f, const void *buf, size_t len)
 	return 0;
 }
 
-/* Zeros for a lane's hash, in pieces: a long hole is no long job. */
+/* A hole for a lane's hash: one job, which waits for nothing. */
 static int lane_zeros(struct ps_file *f, uint64_t len)
 {
-	uint64_t n;
-	int err;
-
-	while (len) {
-		n = len < PS_READ_CHUNK ? len : PS_READ_CHUNK;
-		err = ps_lanes_submit(f->lanes, f->lane, file_job, f,
-				      FILE_ZEROS, 0, ps_zeros, n);
-		if (err)
-			return err;
-		len -= n;
-	}
-	return 0;
+	return ps_lanes_submit(f->lanes, f->lane, file_job, f, FILE_ZEROS, 0,
+			       ps_zeros, len);
 }
 
 /* Skip up to @offset: a hole, zeros for the hash and the stream. */
@@ -508,7 +498,13 @@ static int file_job(void *obj, int op, uint64_t off, const void *data,
 			err = ps_sha_update(f->sha, data, (size_t)len);
 		break;
 	case FILE_ZEROS:
-		err = ps_sha_zeros(f->sha, len);
+		/* A gigabyte's hole: give up between pieces once failed. */
+		while (len && !err && !ps_lanes_stopping(f->lanes)) {
+			uint64_t n = len < (64u << 20) ? len : 64u << 20;
+
+			err = ps_sha_zeros(f->sha, n);
+			len -= n;
+		}
 		break;
 	case FILE_DISCARD:
 		err = discard(f);
