@@ -822,6 +822,55 @@ START_TEST(test_lanes_order_and_failure)
 }
 END_TEST
 
+/* A job that holds its lane until the test lets it go. */
+static int gate_job(void *obj, int op, uint64_t off, const void *data,
+		    uint64_t len, bool failed)
+{
+	int *gate = obj;
+	char c;
+
+	(void)op; (void)off; (void)data; (void)len; (void)failed;
+	return read(gate[0], &c, 1) == 1 ? 0 : -EIO;
+}
+
+static int count_job(void *obj, int op, uint64_t off, const void *data,
+		     uint64_t len, bool failed)
+{
+	(void)op; (void)off; (void)data; (void)len; (void)failed;
+	(*(int *)obj)++;
+	return 0;
+}
+
+/*
+ * A hole holds no memory: queuing one never waits for a busy lane, so
+ * the images' and the core's holes are hashed side by side.  Data does
+ * wait once its lane's backlog is full.
+ */
+START_TEST(test_lanes_zeros_never_wait)
+{
+	struct ps_lanes *q;
+	int gate[2], ran = 0;
+
+	ck_assert_int_eq(pipe(gate), 0);
+	ck_assert_int_eq(ps_lanes_new(2, 4096, &q), 0);
+	/* Lane 0 busy, its backlog full (4 buffers of 4 KiB). */
+	ck_assert_int_eq(ps_lanes_submit(q, 0, gate_job, gate, 0, 0, NULL,
+					 4 * 4096), 0);
+	/* A gigabyte's hole on the busy lane, and one on the other: both
+	 * queue at once (the test would hang here otherwise). */
+	ck_assert_int_eq(ps_lanes_submit(q, 0, count_job, &ran, 0, 0,
+					 ps_zeros, 1ULL << 30), 0);
+	ck_assert_int_eq(ps_lanes_submit(q, 1, count_job, &ran, 0, 0,
+					 ps_zeros, 1ULL << 30), 0);
+	ck_assert_int_eq(write(gate[1], "x", 1), 1);
+	ck_assert_int_eq(ps_lanes_wait(q), 0);
+	ck_assert_int_eq(ran, 2);
+	ps_lanes_free(q);
+	close(gate[0]);
+	close(gate[1]);
+}
+END_TEST
+
 /* The directory sink through a lane: the same bytes and hashes. */
 START_TEST(test_lanes_sink)
 {
@@ -917,6 +966,7 @@ Suite *collect_suite(void)
 	tcase_add_test(tc, test_status_field);
 	tcase_add_test(tc, test_manifest);
 	tcase_add_test(tc, test_lanes_order_and_failure);
+	tcase_add_test(tc, test_lanes_zeros_never_wait);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sinks");
