@@ -240,7 +240,7 @@ int ps_mem_read(struct ps_mem *m, uint64_t start, uint64_t end,
 	unsigned char *buf;
 	size_t want;
 	ssize_t n;
-	int err = 0;
+	int err = 0, read_errno;
 
 	*read_err = 0;
 	while (addr < end && !err) {
@@ -250,22 +250,19 @@ int ps_mem_read(struct ps_mem *m, uint64_t start, uint64_t end,
 		/* A lane may still be writing or hashing the last chunk. */
 		buf = m->lanes ? ps_lanes_buf_get(m->lanes) : m->buf;
 		n = pread(m->mem_fd, buf, want, (off_t)addr);
-		if (n < 0 && errno == EINTR) {
-			if (m->lanes)
-				ps_lanes_buf_put(m->lanes, buf);
-			continue;
-		}
-		if (n <= 0) {
-			/* 0: the address space ends here (it cannot). */
-			*read_err = n < 0 ? errno : EIO;
-			if (m->lanes)
-				ps_lanes_buf_put(m->lanes, buf);
-			return 0;
-		}
+		read_errno = errno;
 		/* A short read stops before the page that fails: go on. */
-		err = fn(priv, addr, buf, (size_t)n);
+		if (n > 0)
+			err = fn(priv, addr, buf, (size_t)n);
 		if (m->lanes)
 			ps_lanes_buf_put(m->lanes, buf);
+		if (n < 0 && read_errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* 0: the address space ends here (it cannot). */
+			*read_err = n < 0 ? read_errno : EIO;
+			return 0;
+		}
 		addr += (uint64_t)n;
 		if (!err && m->progress &&
 		    m->progress(m->progress_priv, (uint64_t)n))

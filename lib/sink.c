@@ -343,11 +343,17 @@ static int tar_data(struct ps_file *f, const void *buf, size_t len)
 	return 0;
 }
 
-/* A hole for a lane's hash: one job, which waits for nothing. */
-static int lane_zeros(struct ps_file *f, uint64_t len)
+/*
+ * @op on @f: on its lane if it has one (queued; a hole is one job that
+ * waits for no lane), else here and now.  The same code either way.
+ */
+static int file_run(struct ps_file *f, int op, uint64_t off,
+		    const void *data, uint64_t len)
 {
-	return ps_lanes_submit(f->lanes, f->lane, file_job, f, FILE_ZEROS, 0,
-			       ps_zeros, len);
+	if (f->lanes)
+		return ps_lanes_submit(f->lanes, f->lane, file_job, f, op, off,
+				       data, len);
+	return file_job(f, op, off, data, len, false);
 }
 
 /* Skip up to @offset: a hole, zeros for the hash and the stream. */
@@ -358,7 +364,7 @@ static int skip_to(struct ps_file *f, uint64_t offset)
 	int err;
 
 	if (f->sha) {
-		err = f->lanes ? lane_zeros(f, gap) : ps_sha_zeros(f->sha, gap);
+		err = file_run(f, FILE_ZEROS, 0, ps_zeros, gap);
 		if (err)
 			return err;
 	}
@@ -413,22 +419,10 @@ int ps_file_write(struct ps_file *f, uint64_t offset, const void *buf,
 		if (err)
 			return err;
 	}
-	if (f->entry) {
-		/* A stream is written here, in order; only its hash moves. */
-		err = tar_data(f, buf, len);
-		if (!err && f->sha && f->lanes)
-			err = ps_lanes_submit(f->lanes, f->lane, file_job, f,
-					      FILE_DATA, offset, buf, len);
-		else if (!err && f->sha)
-			err = ps_sha_update(f->sha, buf, len);
-	} else if (f->lanes) {
-		err = ps_lanes_submit(f->lanes, f->lane, file_job, f,
-				      FILE_DATA, offset, buf, len);
-	} else {
-		err = f->sha ? ps_sha_update(f->sha, buf, len) : 0;
-		if (!err)
-			err = pwrite_all(f->fd, buf, len, offset);
-	}
+	/* A stream is written here, in order: only its hash can move. */
+	err = f->entry ? tar_data(f, buf, len) : 0;
+	if (!err)
+		err = file_run(f, FILE_DATA, offset, buf, len);
 	if (err)
 		return err;
 	f->pos = offset + len;
@@ -449,10 +443,7 @@ int ps_file_discard(struct ps_file *f)
 	if (f->entry)
 		return ps_fail(EOPNOTSUPP);
 	f->pos = 0;
-	if (f->lanes)
-		return ps_lanes_submit(f->lanes, f->lane, file_job, f,
-				       FILE_DISCARD, 0, NULL, 0);
-	return discard(f);
+	return file_run(f, FILE_DISCARD, 0, NULL, 0);
 }
 
 static void file_free(struct ps_file *f)
@@ -465,8 +456,8 @@ static void file_free(struct ps_file *f)
 	free(f);
 }
 
-/* The end of a file on its lane: close, the hash, free. */
-static int lane_close(struct ps_file *f, bool failed)
+/* The end of a file: close, the hash into sha_out if set, free. */
+static int file_finish(struct ps_file *f, bool failed)
 {
 	int err = 0;
 
@@ -487,7 +478,7 @@ static int file_job(void *obj, int op, uint64_t off, const void *data,
 	int err = 0;
 
 	if (op == FILE_CLOSE)
-		return lane_close(f, failed);
+		return file_finish(f, failed);
 	if (failed)
 		return 0;
 	switch (op) {
@@ -499,7 +490,8 @@ static int file_job(void *obj, int op, uint64_t off, const void *data,
 		break;
 	case FILE_ZEROS:
 		/* A gigabyte's hole: give up between pieces once failed. */
-		while (len && !err && !ps_lanes_stopping(f->lanes)) {
+		while (len && !err &&
+		       !(f->lanes && ps_lanes_stopping(f->lanes))) {
 			uint64_t n = len < (64u << 20) ? len : 64u << 20;
 
 			err = ps_sha_zeros(f->sha, n);
@@ -524,11 +516,13 @@ void ps_file_use_lane(struct ps_file *f, struct ps_lanes *q,
 }
 
 /*
- * Hand a file to its lane for the end: what the stream needs is done
- * here first (libarchive and the sink belong to this thread).
+ * Before a lane ends a file: what the stream needs is done here
+ * (libarchive and the sink belong to this thread).
  */
-static int close_on_lane(struct ps_file *f, char sha[PS_SHA256_HEX])
+static void leave_sink(struct ps_file *f)
 {
+	if (!f->lanes)
+		return;
 	if (f->entry) {
 		archive_entry_free(f->entry);
 		f->entry = NULL;
@@ -536,9 +530,6 @@ static int close_on_lane(struct ps_file *f, char sha[PS_SHA256_HEX])
 	if (f->s && f->s->open == f)
 		f->s->open = NULL;
 	f->s = NULL;
-	f->sha_out = sha;
-	return ps_lanes_submit(f->lanes, f->lane, file_job, f, FILE_CLOSE, 0,
-			       NULL, 0);
 }
 
 int ps_file_close(struct ps_file *f, char sha[PS_SHA256_HEX])
@@ -549,22 +540,14 @@ int ps_file_close(struct ps_file *f, char sha[PS_SHA256_HEX])
 		err = tar_header(f);
 	/* The stream's trailing data, if any, libarchive pads with zeros. */
 	if (!err && f->sha && f->size > f->pos)
-		err = f->lanes ? lane_zeros(f, f->size - f->pos) :
-		      ps_sha_zeros(f->sha, f->size - f->pos);
+		err = file_run(f, FILE_ZEROS, 0, ps_zeros, f->size - f->pos);
 	if (f->entry && !err &&
 	    archive_write_finish_entry(f->s->ar) != ARCHIVE_OK)
 		err = archive_err(f->s->ar);
-	if (f->lanes) {
-		err2 = close_on_lane(f, err ? NULL : sha);
-		return err ? err : err2;
-	}
-	if (!err && f->sha && sha)
-		err = ps_sha_final(f->sha, sha);
-	if (!f->entry && close(f->fd) < 0 && !err)
-		err = ps_fail(errno);
-	f->fd = -1;
-	file_free(f);
-	return err;
+	f->sha_out = err ? NULL : sha;
+	leave_sink(f);
+	err2 = file_run(f, FILE_CLOSE, 0, NULL, 0);
+	return err ? err : err2;
 }
 
 void ps_file_abort(struct ps_file *f)
@@ -573,13 +556,9 @@ void ps_file_abort(struct ps_file *f)
 
 	if (!f)
 		return;
-	if (f->lanes) {
-		close_on_lane(f, NULL);
-	} else {
-		if (f->fd >= 0)
-			close(f->fd);
-		file_free(f);
-	}
+	f->sha_out = NULL;
+	leave_sink(f);
+	file_run(f, FILE_CLOSE, 0, NULL, 0);
 	errno = saved;
 }
 
