@@ -767,7 +767,7 @@ def report(a):
                 ['preemption', env.get('preempt') or '-'],
                 ['clocksource', env.get('clocksource', '?')],
                 ['THP', env.get('thp') or 'not in this kernel'],
-                ['collector', env.get('collector', '?')],
+                ['collector in the cyclictest case', env.get('collector', '?')],
                 ['host load', a.host_load],
                 ['VM exit status', str(a.vm_rc)],
             ]), '', '## Key ratios\n', '\n'.join(key) or '(none)', '']
