@@ -26,6 +26,9 @@
  * The loops print PASS:/FAIL: lines with their counts; the random delays
  * come from HBTOOL_SEED (default: the time), printed so a run can be
  * repeated.  Exit status 1 on any FAIL, 2 when the check could not run.
+ * For jobctl storm: HBTOOL_STORM_US, the longest pause between SIGSTOP and
+ * SIGCONT (3000); HBTOOL_WAIT_LATE_US, a delay before each WAIT, so that
+ * the storm's STATE reads most results first (the hand-over's test).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -583,6 +586,8 @@ struct shared {
 	volatile unsigned int deleted[4];
 	volatile int alive_after[4];
 	volatile long tries, hits, sent;
+	/* A final result the storm's STATE took (it is reported once). */
+	volatile int fin_seq, fin_state, fin_error, fin_clone;
 };
 
 static struct shared *shared_new(void)
@@ -1168,7 +1173,12 @@ enum { J_STOP, J_STORM, J_PTRACE, J_FREEZE, J_SYSFREEZE };
 /* The storm: SIGSTOP, SIGCONT, ... at random short intervals until told. */
 static void storm(struct shared *sh, pid_t pid)
 {
+	const char *us = getenv("HBTOOL_STORM_US");
+	unsigned int gap = us ? (unsigned int)atoi(us) : 3000;
 	int fd = open_dev();
+
+	if (!gap)
+		gap = 1;
 
 	while (!sh->stop) {
 		struct procsnap_state_arg st;
@@ -1178,12 +1188,39 @@ static void storm(struct shared *sh, pid_t pid)
 		sh->sent++;
 		if (st.state == PROCSNAP_STATE_DUPLICATING)
 			sh->hits++;
-		delay_us(rnd() % 3000);
+		if (st.state == PROCSNAP_STATE_DONE ||
+		    st.state == PROCSNAP_STATE_FAILED) {
+			/* Ours now, not the requester's WAIT: hand it over. */
+			sh->fin_state = (int)st.state;
+			sh->fin_error = st.error;
+			sh->fin_clone = st.clone_pid;
+			__atomic_add_fetch(&sh->fin_seq, 1, __ATOMIC_RELEASE);
+		}
+		delay_us(rnd() % gap);
 		kill(pid, SIGCONT);
-		delay_us(rnd() % 3000);
+		delay_us(rnd() % gap);
 	}
 	kill(pid, SIGCONT);
 	_exit(0);
+}
+
+/*
+ * WAIT found no request: the storm's STATE may have taken the final result
+ * between our REQUEST and WAIT.  Wait for its hand-over; ENOENT if none.
+ */
+static int storm_took(struct shared *sh, int seq0,
+		      struct procsnap_state_arg *st)
+{
+	for (int t = 0; t < 200; t++) {
+		if (__atomic_load_n(&sh->fin_seq, __ATOMIC_ACQUIRE) != seq0) {
+			st->state = (unsigned int)sh->fin_state;
+			st->error = sh->fin_error;
+			st->clone_pid = sh->fin_clone;
+			return 0;
+		}
+		sleep_ms(10);
+	}
+	return ENOENT;
 }
 
 static int cmd_jobctl(pid_t pid, long n, const char *mode_s,
@@ -1192,12 +1229,14 @@ static int cmd_jobctl(pid_t pid, long n, const char *mode_s,
 	struct info in;
 	struct shared *sh = NULL;
 	int mode, traced = 0;
-	long window = 0, done = 0, timeouts = 0, stopped_ok = 0;
+	long window = 0, done = 0, timeouts = 0, stopped_ok = 0, taken = 0;
 	int esrch = 0, other_fail = 0, nostop = 0, badpat = 0, noprog = 0;
 	int left = 0, bad = 0;
 	uint64_t max_stop_ns = 0;
 	pid_t stormer = 0;
 	char path[320];
+	const char *late = getenv("HBTOOL_WAIT_LATE_US");
+	unsigned int late_us = late ? (unsigned int)atoi(late) : 0;
 
 	load_info(infofile, &in);
 	if (in.pid != pid)
@@ -1237,6 +1276,9 @@ static int cmd_jobctl(pid_t pid, long n, const char *mode_s,
 		struct procsnap_state_arg s0, s1, s2, fin;
 		int have_final = 0, rc;
 		pid_t clone = 0;
+
+		int fin_seq0 = sh ? __atomic_load_n(&sh->fin_seq,
+						    __ATOMIC_ACQUIRE) : 0;
 
 		memset(&fin, 0, sizeof(fin));
 		rc = x_request(dev, pid, 0);
@@ -1353,7 +1395,15 @@ static int cmd_jobctl(pid_t pid, long n, const char *mode_s,
 			}
 		}
 		if (!have_final) {
+			/* A requester the scheduler holds back (as a stalled
+			 * vCPU does): the storm's STATE then reads first. */
+			if (late_us)
+				delay_us(late_us);
 			rc = x_state(dev, pid, &s2, 1, 60ULL * 1000000000);
+			if (rc == ENOENT && sh) {
+				rc = storm_took(sh, fin_seq0, &s2);
+				taken += !rc;
+			}
 			if (rc == ETIMEDOUT) {
 				timeouts++;
 			} else if (rc) {
@@ -1402,7 +1452,8 @@ static int cmd_jobctl(pid_t pid, long n, const char *mode_s,
 			     "storm");
 		window = sh->hits;
 		printf("jobctl storm: %ld SIGSTOPs sent, %ld of them while "
-		       "duplicating\n", sh->sent, sh->hits);
+		       "duplicating; %ld results read first by the storm's "
+		       "STATE\n", sh->sent, sh->hits, taken);
 	}
 	if (traced)
 		ptrace(PTRACE_DETACH, pid, 0, 0);	/* or at our exit */
