@@ -339,6 +339,12 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req,
 	snap->requested_boottime_ns = req->requested_boottime_ns;
 	snap->requester_uid = req->requester_uid;
 	snap->cred = get_cred(req->cred);
+	snap->memcg = req->memcg;
+#ifdef CONFIG_MEMCG
+	/* For the clone, which names the recorded paths after the instant. */
+	if (snap->memcg)
+		css_get(&snap->memcg->css);
+#endif
 	snap->files_ns = ktime_get_ns();
 	ret = procsnap_record_files(snap);
 	snap->files_ns = ktime_get_ns() - snap->files_ns;

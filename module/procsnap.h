@@ -17,6 +17,7 @@
 #include <linux/cred.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/spinlock.h>
@@ -111,6 +112,8 @@ struct procsnap_file_rec {
 	u32 mode;
 	u32 path_len;			/* of the whole path */
 	char *path;			/* kmalloc'd, at most FILE_PATH_LEN */
+	/* Held from the instant until the clone has named it (files.c). */
+	struct path where;
 };
 
 struct procsnap_snapshot {
@@ -133,12 +136,14 @@ struct procsnap_snapshot {
 	u64 check_ns;
 	u64 record_ns;
 	u64 files_ns;
+	u64 describe_ns;		/* after the instant, in the clone */
 	u64 copy_ns;
 	u64 detach_ns;
 	u64 requested_realtime_ns;
 	u64 requested_boottime_ns;
 	kuid_t requester_uid;
 	const struct cred *cred;	/* the requester's: the clone's own */
+	struct mem_cgroup *memcg;	/* the requester's, charged; held */
 	unsigned int nr_threads;
 	struct procsnap_thread_rec *threads;
 	unsigned int nr_files;
@@ -242,6 +247,7 @@ void procsnap_free_rec(struct procsnap_thread_rec *rec);
 
 /* files.c */
 int procsnap_record_files(struct procsnap_snapshot *snap);
+void procsnap_describe_files(struct procsnap_snapshot *snap);
 void procsnap_free_files(struct procsnap_snapshot *snap);
 int procsnap_snapshot_files(pid_t nr, void __user *entries, u32 entry_size,
 			    u32 *nr_entries, u32 *total);

@@ -29,6 +29,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/jiffies.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/oom.h>
 #include <linux/pid.h>
@@ -89,6 +90,7 @@ static void snapshot_release(struct kref *kref)
 		procsnap_free_rec(&snap->threads[i]);
 	kvfree(snap->threads);
 	procsnap_free_files(snap);
+	mem_cgroup_put(snap->memcg);
 	if (snap->cred)
 		put_cred(snap->cred);
 	put_pid(snap->clone_pid);
@@ -146,8 +148,10 @@ static int procsnap_clone_main(void *arg)
 	/* Until moved under kthreadd, dying would signal the target. */
 	wait_for_completion(&snap->reparented);
 	/* Not in the pause: the target may run again from here on. */
-	if (!READ_ONCE(snap->abort))
+	if (!READ_ONCE(snap->abort)) {
 		clone_detach();
+		procsnap_describe_files(snap);
+	}
 	complete_all(&snap->detached);
 	if (!READ_ONCE(snap->abort) && procsnap_compat_leave_cgroups())
 		pr_warn_once("a snapshot stays in its target's cgroups: freezing or killing them waits for its deletion\n");
@@ -556,6 +560,7 @@ static void fill_info(struct procsnap_snapshot *snap,
 	info->files_ns = snap->files_ns;
 	info->copy_ns = snap->copy_ns;
 	info->detach_ns = snap->detach_ns;
+	info->names_ns = snap->describe_ns;
 	info->requested_realtime_ns = snap->requested_realtime_ns;
 	info->requested_boottime_ns = snap->requested_boottime_ns;
 	info->requester_uid = from_kuid_munged(current_user_ns(),

@@ -75,9 +75,15 @@ struct procsnap_version {
 #define PROCSNAP_FEAT_MEM_FD		_BITULL(2)
 /* LIST reports where the pause went (check_ns to detach_ns). */
 #define PROCSNAP_FEAT_PHASES		_BITULL(3)
+/*
+ * The paths of the descriptors are named after the pause, by the snapshot
+ * before DONE (a renamed file shows its new name), and LIST reports names_ns.
+ */
+#define PROCSNAP_FEAT_NAMES_AFTER	_BITULL(4)
 #define PROCSNAP_FEAT_ALL \
 	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE | \
-	 PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES)
+	 PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES | \
+	 PROCSNAP_FEAT_NAMES_AFTER)
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -228,11 +234,14 @@ struct procsnap_state_arg {
  * @check_ns:		of the pause, checking the target can be copied
  *			(PROCSNAP_FEAT_PHASES; else 0, as the next four)
  * @record_ns:		recording the threads' registers and the files
- * @files_ns:		of which the files
+ * @files_ns:		of which the files (their paths held, not yet named,
+ *			with PROCSNAP_FEAT_NAMES_AFTER)
  * @copy_ns:		copying the page tables (the kernel's fork code)
  * @detach_ns:		waiting for the clone to leave the target's world
  *			(credentials, session, files, signals); the rest of
  *			@pause_ns is bookkeeping
+ * @names_ns:		after the pause, naming the files' paths
+ *			(PROCSNAP_FEAT_NAMES_AFTER; else 0)
  * @reserved:		zero
  *
  * The phases are those of the last attempt when threads born or dying
@@ -259,7 +268,8 @@ struct procsnap_snapshot_info {
 	__u64 files_ns;
 	__u64 copy_ns;
 	__u64 detach_ns;
-	__u64 reserved[4];
+	__u64 names_ns;
+	__u64 reserved[3];
 };
 
 #define PROCSNAP_SNAPSHOT_INFO_SIZE_VER0	112

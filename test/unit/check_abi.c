@@ -62,9 +62,11 @@ START_TEST(test_constants)
 	ck_assert_uint_eq(PROCSNAP_FEAT_EVIDENCE, 2);
 	ck_assert_uint_eq(PROCSNAP_FEAT_MEM_FD, 4);
 	ck_assert_uint_eq(PROCSNAP_FEAT_PHASES, 8);
+	ck_assert_uint_eq(PROCSNAP_FEAT_NAMES_AFTER, 16);
 	ck_assert_uint_eq(PROCSNAP_FEAT_ALL,
 			  PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE |
-			  PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES);
+			  PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES |
+			  PROCSNAP_FEAT_NAMES_AFTER);
 }
 END_TEST
 
@@ -157,7 +159,9 @@ START_TEST(test_snapshot_info_layout)
 	ASSERT_FIELD(T, files_ns, 120, 8);
 	ASSERT_FIELD(T, copy_ns, 128, 8);
 	ASSERT_FIELD(T, detach_ns, 136, 8);
-	ASSERT_FIELD(T, reserved, 144, 32);
+	/* Was reserved[0] up to 0.3.x (PROCSNAP_FEAT_NAMES_AFTER). */
+	ASSERT_FIELD(T, names_ns, 144, 8);
+	ASSERT_FIELD(T, reserved, 152, 24);
 }
 END_TEST
 
