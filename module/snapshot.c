@@ -203,9 +203,12 @@ static void clone_prepare(struct procsnap_snapshot *snap,
 	procsnap_syms.__set_task_comm(clone, comm, false);
 	/*
 	 * A real-time target's policy is inherited: a parked clone needs
-	 * none, and must not compete with the target to detach.
+	 * none, and must not compete with the target to detach.  Nor at
+	 * its exit, when it tears down a copy of the target's page tables
+	 * (milliseconds per gigabyte) on whichever CPU it is queued:
+	 * nice 19, it runs there only when the target does not want to.
 	 */
-	sched_set_normal(clone, 0);
+	sched_set_normal(clone, MAX_NICE);
 	/*
 	 * Nor its CPUs: a real-time target pinned to a CPU it never gives
 	 * up (isolated, or with the real-time throttling off) would starve

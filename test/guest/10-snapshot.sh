@@ -146,6 +146,11 @@ if start_target small --size 4M --main sleep --pgrp; then
 		else
 			fail "the clone's oom_score_adj is $oom"
 		fi
+		# policy (field 41) SCHED_OTHER, nice (field 19) 19: its exit
+		# yields the CPU to the target.  comm has no spaces here.
+		pol=$(awk '{ print $41 "/" $19 }' "/proc/$c/stat")
+		check "the clone runs at SCHED_OTHER, nice 19 ($pol)" \
+			test "$pol" = "0/19"
 		if cat /proc/"$small"/task/*/children 2>/dev/null | grep -qw "$c"; then
 			fail "the clone is listed as a child of the target"
 		else
