@@ -254,6 +254,8 @@ def fit(points):
 
 SCALE_KINDS = (('threads', 'threads (in all, asleep in the kernel)', 'thread'),
                ('files', 'extra descriptors (dup()s of one file)', 'file'),
+               ('dfiles', 'extra descriptors, each of its own file '
+                '(a file, dentry and inode each, as a server\'s)', 'file'),
                ('maps', 'extra one-page mappings', 'mapping'))
 
 
@@ -262,7 +264,7 @@ def scale_rows(raw):
     by = {}
     for r in rows:
         kind = r.get('label')
-        if kind not in ('threads', 'files', 'maps'):
+        if kind not in ('threads', 'files', 'dfiles', 'maps'):
             continue
         by.setdefault(kind, {}).setdefault(int(r[kind]), {}).setdefault(
             r['op'], []).append(r)
@@ -304,7 +306,7 @@ def section_scale(raw, plotdir, plotrel):
             fork = med([int(r['fork_ns']) for r in g[n].get('fork', [])])
             ph = {k: med([int(r[k]) for r in ps if k in r])
                   for k in ('quiesce_ns', 'record_ns', 'files_ns', 'copy_ns',
-                            'check_ns')}
+                            'check_ns', 'names_ns')}
             seen = next((t for t in targets if t.get('label') == kind
                          and int(t.get(kind, -1)) == n), {})
             step = '-'
@@ -322,7 +324,8 @@ def section_scale(raw, plotdir, plotrel):
                 row += [us(gs), ratio(kern, floor)]
             tab.append(row + [us(ph['quiesce_ns']), us(ph['check_ns']),
                               us(ph['record_ns']), us(ph['files_ns']),
-                              us(ph['copy_ns']), step, len(ps)])
+                              us(ph['copy_ns']), step,
+                              us(ph['names_ns']), len(ps)])
             dat.setdefault(kind, []).append((n, kern, fork, gs))
         bk, _ = fit(pts_k)
         bf, _ = fit(pts_f)
@@ -335,6 +338,7 @@ def section_scale(raw, plotdir, plotrel):
         out.append(table(head + ['quiesce', 'check', 'record',
                                  'of which files', 'copy',
                                  f'µs per {unit} since the previous step',
+                                 'naming the paths, after the pause µs',
                                  'runs'], tab))
         out.append(f'\nFit: procsnap {"-" if bk is None else f"{bk / 1000:.3f}"} µs '
                    f'per {unit}, fork() {"-" if bf is None else f"{bf / 1000:.3f}"} µs '

@@ -24,9 +24,11 @@ UNTOUCHED_TOUCH=4M
 SLOW_SIZE=117M
 SLOW_PASSES=3
 # The scaling section: a 4 MB target with this many threads (in all),
-# extra descriptors, extra mappings.
+# extra descriptors (dup()s of one file; each of its own file), extra
+# mappings.
 SCALE_THREADS="1 64 1024"
 SCALE_FILES="10 1000 10000"
+SCALE_DFILES="10 1000 10000"
 SCALE_MAPS="10 1000 10000"
 SCALE_SIZE=4M
 # Which sections run (bench/run.sh --sections): all by default.
@@ -114,7 +116,7 @@ fi
 # ---- 6. pause vs threads, descriptors, mappings ----------------------------
 if want scale; then
 	section scale
-	for kind in threads files maps; do
+	for kind in threads files dfiles maps; do
 		eval "counts=\$SCALE_$(echo "$kind" | tr a-z A-Z)"
 		# Threads: also the group-stop floor (see psbench.c).
 		gs=

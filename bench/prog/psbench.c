@@ -6,7 +6,8 @@
  *
  * usage:
  *   psbench pause --size BYTES [--thp] [--runs N] [--stopcopy DIR]
- *		[--threads N] [--files N] [--maps N] [--label L] [--groupstop]
+ *		[--threads N] [--files N] [--dfiles N] [--maps N] [--label L]
+ *		[--groupstop]
  *	A child target maps BYTES (4K pages: MADV_NOHUGEPAGE; --thp:
  *	MADV_HUGEPAGE, 2 MB aligned), writes every page, then for each run
  *	spins in a tight clock_gettime() loop during a window around one
@@ -24,9 +25,10 @@
  *	calling thread only).  One line per run:
  *	  PAUSE size=B thp=0|1 op=OP run=I gap_ns=G [kernel_ns= quiesce_ns=
  *	        req_ns= delete_ns= delete_gap_ns= pagetable_bytes= check_ns=
- *	        record_ns= files_ns= copy_ns= detach_ns=] [fork_ns= exit_ns=]
+ *	        record_ns= files_ns= copy_ns= detach_ns= names_ns=]
+ *	        [fork_ns= exit_ns=]
  *	        [copy_ns=] [stop_ns=]
- *	  (each line ends with label=L threads= files= maps=: the target's
+ *	  (each line ends with label=L threads= files= dfiles= maps=: the target's
  *	  shape, see shape_target(); TARGET also gives nr_threads= and
  *	  nr_maps= as /proc shows them)
  *	The fork's child blocks; exit_ns is its SIGKILL to reaped, the
@@ -168,7 +170,8 @@ static struct ctl *ctl_map(void)
 /* What a target holds besides its buffer (psbench pause --threads ...). */
 struct shape {
 	int threads;	/* in all, the spinning one included */
-	int files;	/* extra descriptors */
+	int files;	/* extra descriptors: dup()s of one file */
+	int dfiles;	/* extra descriptors, each of its own file */
 	int maps;	/* extra mappings */
 };
 
@@ -209,6 +212,21 @@ static void shape_target(const struct shape *sh)
 		for (int i = 1; i < sh->files; i++)
 			if (dup(fd) < 0)
 				die("dup");
+	}
+	if (sh->dfiles > 0) {
+		/* What a server holds: a file, a dentry, an inode each. */
+		char path[64];
+
+		rl.rlim_cur = rl.rlim_max = (rlim_t)sh->dfiles + 64;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			die("setrlimit");
+		if (mkdir("/tmp/psbench.d", 0700) && errno != EEXIST)
+			die("mkdir");
+		for (int i = 0; i < sh->dfiles; i++) {
+			snprintf(path, sizeof(path), "/tmp/psbench.d/%d", i);
+			if (open(path, O_RDWR | O_CREAT, 0600) < 0)
+				die("open (--dfiles)");
+		}
 	}
 	for (int i = 0; i < sh->maps; i++) {
 		int prot = i % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
@@ -361,7 +379,7 @@ static int cmd_pause(int argc, char **argv)
 	size_t size = 4 << 20;
 	int thp = 0, runs = 3;
 	const char *scdir = NULL, *label = "size";
-	struct shape sh = { 1, 0, 0 };
+	struct shape sh = { .threads = 1 };
 	int groupstop = 0;
 	char shape_kv[128];
 	struct procsnap_ctx *ctx = NULL;
@@ -382,6 +400,8 @@ static int cmd_pause(int argc, char **argv)
 			sh.threads = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--files") && i + 1 < argc)
 			sh.files = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--dfiles") && i + 1 < argc)
+			sh.dfiles = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--maps") && i + 1 < argc)
 			sh.maps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
@@ -405,8 +425,9 @@ static int cmd_pause(int argc, char **argv)
 		pause_target(c, size, thp, &sh);
 	child = t;
 	wait_ack(c, 1);
-	snprintf(shape_kv, sizeof(shape_kv), "label=%s threads=%d files=%d maps=%d",
-		 label, sh.threads, sh.files, sh.maps);
+	snprintf(shape_kv, sizeof(shape_kv),
+		 "label=%s threads=%d files=%d dfiles=%d maps=%d", label,
+		 sh.threads, sh.files, sh.dfiles, sh.maps);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", t);
 	{
 		char path[64], line[256];
@@ -513,12 +534,13 @@ static int cmd_pause(int argc, char **argv)
 				       (unsigned long long)(d1 - d0),
 				       (unsigned long long)c->gap_ns,
 				       (unsigned long long)info.pagetable_bytes, rc);
-				printf(" check_ns=%llu record_ns=%llu files_ns=%llu copy_ns=%llu detach_ns=%llu",
+				printf(" check_ns=%llu record_ns=%llu files_ns=%llu copy_ns=%llu detach_ns=%llu names_ns=%llu",
 				       (unsigned long long)info.check_ns,
 				       (unsigned long long)info.record_ns,
 				       (unsigned long long)info.files_ns,
 				       (unsigned long long)info.copy_ns,
-				       (unsigned long long)info.detach_ns);
+				       (unsigned long long)info.detach_ns,
+				       (unsigned long long)info.names_ns);
 			} else if (op == 4) {
 				printf(" stop_ns=%llu", (unsigned long long)(t1 - t0));
 			} else if (op == 3) {
