@@ -588,6 +588,49 @@ fi
 kill -9 "$im" 2>/dev/null
 wait "$im" 2>/dev/null
 
+# --- the descriptors at the instant: paths, inodes, positions -------------------------
+# Named after the pause (by the snapshot), so each is checked against what
+# the target holds: a regular file read up to a known offset, a file in a
+# directory with a space, a directory, a pipe and a deleted file.
+mkdir -p "/tmp/fd dir"
+echo "descriptor test" >"/tmp/fd dir/f"
+echo gone >/tmp/fd-gone
+sh -c 'exec 5<"/tmp/fd dir/f" 6</tmp 7</tmp/fd-gone 8<&0; read -r x <&5;
+	rm /tmp/fd-gone; exec sleep 1000' </dev/zero &
+fdt=$!
+PIDS="$PIDS $fdt"
+if poll 30 sh -c "grep -qx sleep /proc/$fdt/comm && ! test -e /tmp/fd-gone"; then
+	timed /dev/null snapctl snapshot "$fdt" -o /tmp/evf --interrupt --timeout 60s
+	if ran "descriptors: snapctl snapshot"; then
+		evcheck json /tmp/evf/manifest.json >/tmp/evf.flat
+		# fd_field FD KEY: KEY of the manifest's entry for descriptor FD
+		fd_field() {
+			_i=$(sed -n "s/^files\.\([0-9]*\)\.fd=$1\$/\1/p" /tmp/evf.flat)
+			[ -n "$_i" ] && jget /tmp/evf.flat "files.$_i.$2"
+		}
+		for want in "5 /tmp/fd dir/f" "6 /tmp" "7 /tmp/fd-gone (deleted)" \
+			"8 /dev/zero"; do
+			fd=${want%% *}
+			path=${want#* }
+			got=$(fd_field "$fd" path)
+			check "descriptors: fd $fd is $path ($got)" test "$got" = "$path"
+		done
+		check "descriptors: fd 5's inode is the file's" \
+			test "$(fd_field 5 ino)" = "$(stat -c %i "/tmp/fd dir/f")"
+		check "descriptors: fd 5's position is where the target read to (16)" \
+			test "$(fd_field 5 pos)" = 16
+		check "descriptors: as many as the target has" \
+			test "$(grep -c '^files\.[0-9]*\.fd=' /tmp/evf.flat)" = \
+			"$(find "/proc/$fdt/fd/" -mindepth 1 | wc -l)"
+	fi
+	rm -rf /tmp/evf /tmp/evf.flat
+else
+	fail "descriptors: the target starts"
+fi
+kill -9 "$fdt" 2>/dev/null
+wait "$fdt" 2>/dev/null
+rm -rf "/tmp/fd dir"
+
 # --- snapctl snapshot: request, collect, delete in one ---------------------------------
 if start_target once --size 4M --main write; then
 	once=$TP
