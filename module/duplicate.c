@@ -486,12 +486,8 @@ void procsnap_duplicate(struct procsnap_request *req)
 		}
 		if (!changed)
 			break;
-		/*
-		 * Its exit is in our pause: not at the nice 19 that keeps a
-		 * snapshot's exit out of the target's way elsewhere.
-		 */
-		sched_set_normal(snap->clone, task_nice(current));
-		procsnap_snapshot_delete(snap);
+		/* Its exit is in our pause: no yielding to us. */
+		procsnap_snapshot_delete(snap, false);
 		procsnap_snapshot_put(snap);
 		if (tries == PROCSNAP_MAX_RETRIES) {
 			ret = -EAGAIN;

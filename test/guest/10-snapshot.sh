@@ -146,11 +146,12 @@ if start_target small --size 4M --main sleep --pgrp; then
 		else
 			fail "the clone's oom_score_adj is $oom"
 		fi
-		# policy (field 41) SCHED_OTHER, nice (field 19) 19: its exit
-		# yields the CPU to the target.  comm has no spaces here.
+		# policy (field 41) SCHED_OTHER, nice (field 19) 0: a requester
+		# waits for it to detach; only its exit yields (nice 19, for a
+		# while).  comm has no spaces here.
 		pol=$(awk '{ print $41 "/" $19 }' "/proc/$c/stat")
-		check "the clone runs at SCHED_OTHER, nice 19 ($pol)" \
-			test "$pol" = "0/19"
+		check "the clone runs at SCHED_OTHER, nice 0 ($pol)" \
+			test "$pol" = "0/0"
 		if cat /proc/"$small"/task/*/children 2>/dev/null | grep -qw "$c"; then
 			fail "the clone is listed as a child of the target"
 		else
@@ -307,6 +308,46 @@ if start_target multi --size 4M --main sleep; then
 	kill -9 "$multi"
 	wait "$multi"
 fi
+
+# --- a deletion on a host whose every CPU is busy -----------------------------------
+# The clone exits at nice 19 so that its teardown yields to the target; with
+# eight nice-0 spinners per CPU that alone would get ~0.2% of a CPU (512 MB
+# written: 19 s here), so after a tenth of a second it goes at the
+# deleter's priority.  The floor, under the same load: the target's own
+# exit (same memory, nice 0).  Bound: 3x that + 1 s (2.5 s vs ~1 s here).
+rm -f /tmp/busy.pid
+psbench hold --size 512M --pidfile /tmp/busy.pid >/dev/null 2>&1 &
+bt=$!
+PIDS="$PIDS $bt"
+if poll 120 test -s /tmp/busy.pid; then
+	spin=""
+	for i in $(seq $((8 * $(nproc)))); do
+		sh -c 'while :; do :; done' &
+		spin="$spin $!"
+	done
+	if req "$bt" --interrupt; then
+		c=$C
+		t0=$(now_cs)
+		snapctl delete "$c" >/dev/null
+		t1=$(now_cs)
+		check "... the clone is gone" gone "$c"
+		kill -9 "$bt"
+		wait "$bt" 2>/dev/null
+		t2=$(now_cs)
+		check "a deletion with every CPU busy at nice 0 ends within 3x the target's own exit + 1 s ($(((t1 - t0) * 10)) ms, exit $(((t2 - t1) * 10)) ms)" \
+			test $((t1 - t0)) -le $((3 * (t2 - t1) + 100))
+	else
+		fail "a snapshot with every CPU busy at nice 0 (rc $RC)"
+	fi
+	# shellcheck disable=SC2086
+	kill -9 $spin
+	# shellcheck disable=SC2086
+	wait $spin 2>/dev/null
+else
+	fail "psbench hold --size 512M starts"
+fi
+kill -9 "$bt" 2>/dev/null
+wait "$bt" 2>/dev/null
 
 # --- containment right after the evidence ---------------------------------------
 # A responder takes the snapshot, then kills the target's whole process
