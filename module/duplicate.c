@@ -486,8 +486,7 @@ void procsnap_duplicate(struct procsnap_request *req)
 		}
 		if (!changed)
 			break;
-		/* Its exit is in our pause: no yielding to us. */
-		procsnap_snapshot_delete(snap, false);
+		procsnap_snapshot_delete(snap);
 		procsnap_snapshot_put(snap);
 		if (tries == PROCSNAP_MAX_RETRIES) {
 			ret = -EAGAIN;

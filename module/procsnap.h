@@ -266,7 +266,7 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap);
 bool procsnap_snapshot_publish(struct procsnap_snapshot *snap,
 			       const struct file *owner);
 void procsnap_snapshot_put(struct procsnap_snapshot *snap);
-void procsnap_snapshot_delete(struct procsnap_snapshot *snap, bool yield);
+void procsnap_snapshot_delete(struct procsnap_snapshot *snap);
 bool procsnap_is_clone(struct task_struct *task);
 int procsnap_snapshot_delete_pid(pid_t nr, unsigned int *deleted);
 int procsnap_snapshot_delete_all(unsigned int *deleted);

@@ -781,7 +781,7 @@ static void request_cancel(struct procsnap_request *req)
 	put_table = request_unhash(req);
 	procsnap_drop_lock();
 	if (snap) {
-		procsnap_snapshot_delete(snap, true);
+		procsnap_snapshot_delete(snap);
 		procsnap_snapshot_put(snap);
 	}
 	if (put_table)

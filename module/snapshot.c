@@ -334,52 +334,20 @@ bool procsnap_is_clone(struct task_struct *task)
 	return found;
 }
 
-/*
- * How long an exiting clone runs at nice 19 before it goes at its deleter's
- * priority: longer than a gigabyte's teardown takes on a free CPU.
- */
-#define PROCSNAP_EXIT_GRACE	(HZ / 10)
-
-/*
- * The exit tears down a copy of the target's page tables, milliseconds per
- * gigabyte, on whichever CPU the clone is queued: at nice 19 it takes a CPU
- * the target wants only when the target does not.  But a host whose CPUs
- * are all busy at nice 0 would starve it (a debug kernel's fuzzer held a
- * DELETE for over a minute that way), so only for a grace period.
- */
-static void wait_gone_yielding(struct procsnap_snapshot *snap)
-{
-	long left = PROCSNAP_EXIT_GRACE;
-
-	left = wait_for_completion_timeout(&snap->gone, left);
-	if (left)
-		left = wait_event_timeout(snap->clone_pid->wait_pidfd,
-					  READ_ONCE(snap->clone->exit_state),
-					  left);
-	if (!left)
-		sched_set_normal(snap->clone, task_nice(current));
-}
-
 /**
  * procsnap_snapshot_delete - kill the clone and wait until it is gone
  * @snap: a spawned snapshot; the caller holds a reference
- * @yield: the clone's exit yields to other tasks for a while (a deletion
- *	inside a target's pause does not)
  *
  * Returns once the clone has released its address space.
  */
-void procsnap_snapshot_delete(struct procsnap_snapshot *snap, bool yield)
+void procsnap_snapshot_delete(struct procsnap_snapshot *snap)
 {
 	unsigned long deadline;
 
 	procsnap_take_lock();
 	snap->deleting = true;
 	procsnap_drop_lock();
-	if (yield)
-		sched_set_normal(snap->clone, MAX_NICE);
 	send_sig(SIGKILL, snap->clone, 1);
-	if (yield)
-		wait_gone_yielding(snap);
 	wait_for_completion(&snap->gone);
 	/*
 	 * exit_state is set after exit_mm(): the memory is back.  The exit
@@ -463,7 +431,7 @@ int procsnap_snapshot_delete_pid(pid_t nr, unsigned int *deleted)
 	if (!snap)
 		return -ENOENT;
 	if (procsnap_may_access(snap, PTRACE_MODE_READ_REALCREDS)) {
-		procsnap_snapshot_delete(snap, true);
+		procsnap_snapshot_delete(snap);
 		*deleted = 1;
 	} else {
 		ret = -EPERM;
@@ -503,7 +471,7 @@ static unsigned int delete_matching(bool (*match)(struct procsnap_snapshot *,
 	unsigned int n = 0;
 
 	while ((snap = next_to_delete(match, data))) {
-		procsnap_snapshot_delete(snap, true);
+		procsnap_snapshot_delete(snap);
 		procsnap_snapshot_put(snap);
 		n++;
 	}

@@ -310,11 +310,10 @@ if start_target multi --size 4M --main sleep; then
 fi
 
 # --- a deletion on a host whose every CPU is busy -----------------------------------
-# The clone exits at nice 19 so that its teardown yields to the target; with
-# eight nice-0 spinners per CPU that alone would get ~0.2% of a CPU (512 MB
-# written: 19 s here), so after a tenth of a second it goes at the
-# deleter's priority.  The floor, under the same load: the target's own
-# exit (same memory, nice 0).  Bound: 3x that + 1 s (2.5 s vs ~1 s here).
+# Eight nice-0 spinners per CPU: the clone's teardown (512 MB written) must
+# not starve.  A clone at nice 19 did (19 s here, over a minute on the debug
+# kernel under the fuzzer).  The floor, under the same load: the target's
+# own exit (same memory, nice 0).  Bound: 3x that + 1 s.
 rm -f /tmp/busy.pid
 psbench hold --size 512M --pidfile /tmp/busy.pid >/dev/null 2>&1 &
 bt=$!
