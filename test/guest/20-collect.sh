@@ -592,11 +592,15 @@ wait "$im" 2>/dev/null
 # Named after the pause (by the snapshot), so each is checked against what
 # the target holds: a regular file read up to a known offset, a file in a
 # directory with a space, a directory, a pipe and a deleted file.
-mkdir -p "/tmp/fd dir"
+# fd 9 is on a tmpfs of its own: once the snapshot and the target are gone
+# it unmounts, so no reference on a path was left behind.
+mkdir -p "/tmp/fd dir" /tmp/fdmnt
+mount -t tmpfs fdmnt /tmp/fdmnt
 echo "descriptor test" >"/tmp/fd dir/f"
 echo gone >/tmp/fd-gone
-sh -c 'exec 5<"/tmp/fd dir/f" 6</tmp 7</tmp/fd-gone 8<&0; read -r x <&5;
-	rm /tmp/fd-gone; exec sleep 1000' </dev/zero &
+echo held >/tmp/fdmnt/held
+sh -c 'exec 5<"/tmp/fd dir/f" 6</tmp 7</tmp/fd-gone 8<&0 9</tmp/fdmnt/held;
+	read -r x <&5; rm /tmp/fd-gone; exec sleep 1000' </dev/zero &
 fdt=$!
 PIDS="$PIDS $fdt"
 if poll 30 sh -c "grep -qx sleep /proc/$fdt/comm && ! test -e /tmp/fd-gone"; then
@@ -609,7 +613,7 @@ if poll 30 sh -c "grep -qx sleep /proc/$fdt/comm && ! test -e /tmp/fd-gone"; the
 			[ -n "$_i" ] && jget /tmp/evf.flat "files.$_i.$2"
 		}
 		for want in "5 /tmp/fd dir/f" "6 /tmp" "7 /tmp/fd-gone (deleted)" \
-			"8 /dev/zero"; do
+			"8 /dev/zero" "9 /tmp/fdmnt/held"; do
 			fd=${want%% *}
 			path=${want#* }
 			got=$(fd_field "$fd" path)
@@ -629,6 +633,9 @@ else
 fi
 kill -9 "$fdt" 2>/dev/null
 wait "$fdt" 2>/dev/null
+check "descriptors: the target's tmpfs unmounts once target and snapshot are gone" \
+	umount /tmp/fdmnt
+umount /tmp/fdmnt 2>/dev/null
 rm -rf "/tmp/fd dir"
 
 # --- snapctl snapshot: request, collect, delete in one ---------------------------------
