@@ -144,7 +144,7 @@ void procsnap_describe_files(struct procsnap_snapshot *snap)
 	}
 	kfree(buf);
 	procsnap_set_active_memcg(old_memcg);
-	snap->describe_ns = ktime_get_ns() - start;
+	snap->names_ns = ktime_get_ns() - start;
 }
 
 void procsnap_free_files(struct procsnap_snapshot *snap)

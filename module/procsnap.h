@@ -136,7 +136,7 @@ struct procsnap_snapshot {
 	u64 check_ns;
 	u64 record_ns;
 	u64 files_ns;
-	u64 describe_ns;		/* after the instant, in the clone */
+	u64 names_ns;		/* after the instant, in the clone */
 	u64 copy_ns;
 	u64 detach_ns;
 	u64 requested_realtime_ns;

@@ -560,7 +560,7 @@ static void fill_info(struct procsnap_snapshot *snap,
 	info->files_ns = snap->files_ns;
 	info->copy_ns = snap->copy_ns;
 	info->detach_ns = snap->detach_ns;
-	info->names_ns = snap->describe_ns;
+	info->names_ns = snap->names_ns;
 	info->requested_realtime_ns = snap->requested_realtime_ns;
 	info->requested_boottime_ns = snap->requested_boottime_ns;
 	info->requester_uid = from_kuid_munged(current_user_ns(),
