@@ -72,17 +72,34 @@ static bool in_v2_root(struct task_struct *task)
 }
 
 /**
- * procsnap_compat_leave_cgroups - move current into kthreadd's cgroups
+ * procsnap_compat_leave_cgroups - move @task into kthreadd's cgroups
+ * @task: a clone, referenced by the caller; an exiting one is left alone
  *
- * Return: 0, or a negative errno when current stays in a cgroup of its
+ * May sleep for an RCU grace period (the first writer of the threadgroup
+ * rwsem waits for one), and for as long as a grace period cannot end.
+ *
+ * Return: 0, or a negative errno when @task stays in a cgroup of its
  * parent's.
  */
-int procsnap_compat_leave_cgroups(void)
+int procsnap_compat_leave_cgroups(struct task_struct *task)
 {
+	struct task_struct *kthreadd = *procsnap_syms.kthreadd_task;
+	bool same;
 	int ret;
 
-	ret = cgroup_attach_task_all(*procsnap_syms.kthreadd_task, current);
-	if (ret || in_v2_root(current))
+	/*
+	 * One css_set per combination of cgroups: the same set means the
+	 * same cgroup in every hierarchy (a target in the root ones), and
+	 * no lock or grace period is needed.
+	 */
+	rcu_read_lock();
+	same = task_css_set(task) == task_css_set(kthreadd);
+	rcu_read_unlock();
+	if (same)
+		return 0;
+	ret = cgroup_attach_task_all(kthreadd, task);
+	/* An exiting task is not moved: the migration skips it. */
+	if (ret || in_v2_root(task) || (READ_ONCE(task->flags) & PF_EXITING))
 		return ret;
 	if (!cg.attach_task || !cg.mutex || !cg.threadgroup_rwsem)
 		return -EOPNOTSUPP;
@@ -90,7 +107,7 @@ int procsnap_compat_leave_cgroups(void)
 	mutex_lock(cg.mutex);
 	cpus_read_lock();
 	percpu_down_write(cg.threadgroup_rwsem);
-	ret = cg.attach_task(&cgrp_dfl_root.cgrp, current, false);
+	ret = cg.attach_task(&cgrp_dfl_root.cgrp, task, false);
 	percpu_up_write(cg.threadgroup_rwsem);
 	cpus_read_unlock();
 	mutex_unlock(cg.mutex);

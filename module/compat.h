@@ -59,7 +59,7 @@ struct kernel_clone_args;
 
 int procsnap_compat_init(void);
 void procsnap_compat_exit(void);
-int procsnap_compat_leave_cgroups(void);
+int procsnap_compat_leave_cgroups(struct task_struct *task);
 pid_t procsnap_compat_clone(struct kernel_clone_args *args,
 			    int (*fn)(void *), void *arg);
 

@@ -100,7 +100,11 @@ static int __init procsnap_init(void)
 	if (ret)
 		goto err_compat;
 
-	procsnap_wq = alloc_workqueue("procsnap", 0, 0);
+	/*
+	 * Unbound: a per-CPU worker on a CPU that a real-time task keeps
+	 * would never run our retries, sweeps or cgroup moves.
+	 */
+	procsnap_wq = alloc_workqueue("procsnap", WQ_UNBOUND, 0);
 	if (!procsnap_wq) {
 		ret = -ENOMEM;
 		goto err_wq;

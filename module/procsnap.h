@@ -152,6 +152,7 @@ struct procsnap_snapshot {
 	/* clone -> requester: out of the target's session (DONE waits) */
 	struct completion detached;
 	struct completion gone;		/* clone is about to exit */
+	struct work_struct leave_cgroups;	/* queued holding a reference */
 };
 
 enum procsnap_work_status {

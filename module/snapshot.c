@@ -17,9 +17,10 @@
  * SIGKILL and SIGSTOP blocked.  So the target's threads go on without
  * waiting for the clone to be scheduled, and the clone then leaves the
  * target's session and process group, ignores every signal but SIGKILL,
- * and leaves the target's cgroups for the root ones, so that freezing or
- * killing the target's cgroup (a service stop) completes and its
- * memory.oom.group cannot pick the clone.
+ * and has a worker move it from the target's cgroups to the root ones
+ * (clone_leave_cgroups()), so that freezing or killing the target's cgroup
+ * (a service stop) completes and its memory.oom.group cannot pick the
+ * clone.
  *
  * The suspect must not touch it: the clone is born with the requester's
  * credentials, so a target of another user can neither signal, ptrace nor
@@ -42,6 +43,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include <procsnap.h>
 
@@ -53,6 +55,28 @@ atomic_t procsnap_nr_snapshots = ATOMIC_INIT(0);
 
 /* Published snapshots whose clone has not exited; procsnap_lock. */
 static LIST_HEAD(procsnap_snapshots);
+
+/*
+ * Moves the clone out of the target's cgroups from a worker, not from the
+ * clone itself: the move may wait for an RCU grace period, and a grace
+ * period can be held off for as long as a real-time task keeps a CPU (on
+ * 6.1 that CPU's softirqs, RCU's among them, then wait for its starved
+ * ksoftirqd).  A clone waiting there could not be deleted; a worker waits
+ * instead, and a clone deleted meanwhile is not moved.
+ */
+static void clone_leave_cgroups(struct work_struct *work)
+{
+	struct procsnap_snapshot *snap =
+		container_of(work, struct procsnap_snapshot, leave_cgroups);
+	bool dead;
+
+	procsnap_take_lock();
+	dead = snap->dead;
+	procsnap_drop_lock();
+	if (!dead && procsnap_compat_leave_cgroups(snap->clone))
+		pr_warn_once("a snapshot stays in its target's cgroups: freezing or killing them waits for its deletion\n");
+	procsnap_snapshot_put(snap);
+}
 
 struct procsnap_snapshot *procsnap_snapshot_alloc(struct task_struct *target,
 						  unsigned int nr_threads)
@@ -74,6 +98,7 @@ struct procsnap_snapshot *procsnap_snapshot_alloc(struct task_struct *target,
 	init_completion(&snap->reparented);
 	init_completion(&snap->detached);
 	init_completion(&snap->gone);
+	INIT_WORK(&snap->leave_cgroups, clone_leave_cgroups);
 	get_task_comm(snap->comm, target);
 	snap->target_pid = get_task_pid(target, PIDTYPE_TGID);
 	atomic_inc(&procsnap_nr_snapshots);
@@ -153,8 +178,10 @@ static int procsnap_clone_main(void *arg)
 		procsnap_describe_files(snap);
 	}
 	complete_all(&snap->detached);
-	if (!READ_ONCE(snap->abort) && procsnap_compat_leave_cgroups())
-		pr_warn_once("a snapshot stays in its target's cgroups: freezing or killing them waits for its deletion\n");
+	if (!READ_ONCE(snap->abort)) {
+		kref_get(&snap->ref);
+		queue_work(procsnap_wq, &snap->leave_cgroups);
+	}
 
 	for (;;) {
 		/* Killable, not in the load average, no obstacle to suspend. */
