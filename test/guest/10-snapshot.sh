@@ -8,6 +8,7 @@
 # waiting for the clone; several snapshots of one target coexist.
 . /tests/lib.sh
 . /tests/snaplib.sh
+. /tests/hostile-b-lib.sh
 
 check_rc "modprobe procsnap" 0 modprobe procsnap
 need_snapshots
@@ -404,16 +405,36 @@ check_rc "snapctl delete --all after the containment runs" 0 snapctl delete --al
 # SCHED_NORMAL task off that CPU for good.  Its clone was born there; it
 # must detach, and later exit, on another CPU: done, DELETE and rmmod in
 # bounded time.  (From 6.12 the fair server gives such tasks 5% anyway.)
+# The writer runs in a cgroup of its own, as a service does, so its clone
+# has cgroups to leave, and that move can wait for an RCU grace period.
+# Here none can end: hbtool rcuflood leaves CPU 1's ksoftirqd runnable
+# behind the writer, and on 6.1 every softirq of that CPU, RCU's among
+# them, then waits for it.  Neither the snapshot nor its deletion may wait
+# for the move; `hbtool gp` (a grace period, timed) says whether one was
+# stuck meanwhile.  The stall must end well before RCU's 21 s stall report.
 rt_runtime=$(cat /proc/sys/kernel/sched_rt_runtime_us)
 TPREFIX="taskset 2"
+hogcg=""
 if [ $preempt_rt = 1 ]; then
 	skip "a pinned SCHED_FIFO target that keeps its CPU: PREEMPT_RT (see above)"
 elif start_target hog --size 4M --pgrp --main write --rt 50; then
 	hog=$TP
+	mounted=$(grep -c " $CG cgroup2 " /proc/mounts)
+	if root=$(cgroup2_root) && mkdir -p "$root/hog10" &&
+		echo "$hog" >"$root/hog10/cgroup.procs"; then
+		hogcg=$root/hog10
+		# The move's own grace period ends before the stall begins.
+		sleep 1
+	else
+		skip "the real-time target in a cgroup of its own: no cgroup v2"
+	fi
 	echo -1 >/proc/sys/kernel/sched_rt_runtime_us
 	# A failure must not hang the suite: the throttling is back in 60 s.
 	(sleep 60; echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us) &
 	guard=$!
+	hbtool rcuflood 1 60 20000
+	(hbtool gp >/tmp/gp.ms) &
+	gp=$!
 	t0=$(now_cs)
 	if req "$hog"; then
 		t1=$(now_cs)
@@ -422,7 +443,13 @@ elif start_target hog --size 4M --pgrp --main write --rt 50; then
 		snapcheck consistent "$C" /tmp/hog.info
 		check_rc "its snapshot is deleted" 0 snapctl delete "$C"
 		t2=$(now_cs)
-		check "within 10 s ($(((t2 - t1) * 10)) ms)" test $((t2 - t1)) -lt 1000
+		if kill -0 "$gp" 2>/dev/null; then
+			stuck="no RCU grace period ended meanwhile"
+		else
+			stuck="an RCU grace period took $(cat /tmp/gp.ms) ms"
+		fi
+		check "within 10 s ($(((t2 - t1) * 10)) ms; $stuck)" \
+			test $((t2 - t1)) -lt 1000
 	else
 		fail "a pinned SCHED_FIFO target that keeps its CPU is snapshotted (rc $RC)"
 	fi
@@ -430,6 +457,11 @@ elif start_target hog --size 4M --pgrp --main write --rt 50; then
 	echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us
 	kill -9 "$hog"
 	wait "$hog" 2>/dev/null
+	wait "$gp"
+	if [ -n "$hogcg" ]; then
+		check "the writer's cgroup empties and is removed" poll 30 rmdir "$hogcg"
+		[ "$mounted" = 0 ] && umount "$CG"
+	fi
 fi
 TPREFIX=""
 

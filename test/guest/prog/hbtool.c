@@ -21,6 +21,12 @@
  *                                        (CG: the target's cgroup dir) or
  *                                        sysfreeze, during requests
  *   hbtool churncheck WHO CLONE INFO     churn's threads against THREADS
+ *   hbtool rcuflood CPU PRIO N           on CPU at SCHED_FIFO PRIO, open
+ *                                        and close a file N times: N RCU
+ *                                        callbacks queued on that CPU
+ *   hbtool gp                            milliseconds an RCU grace period
+ *                                        takes (membarrier GLOBAL waits
+ *                                        for one)
  *
  * WHO: a pid, or an evidence directory (index.txt, segments/START-END.img).
  * The loops print PASS:/FAIL: lines with their counts; the random delays
@@ -34,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -41,6 +48,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -1654,6 +1663,48 @@ static int cmd_files(pid_t clone, long minlen)
 	return 0;
 }
 
+/*
+ * Each last close frees its struct file through call_rcu() on this CPU.
+ * Invoking thousands of callbacks outruns the softirq's budget, which then
+ * wakes the CPU's ksoftirqd; behind a real-time task that keeps the CPU,
+ * ksoftirqd never runs, and on kernels that defer every softirq to a woken
+ * ksoftirqd (6.1) the CPU stops reporting RCU quiescent states: grace
+ * periods cannot end until the task lets go.
+ */
+static int cmd_rcuflood(int cpu, int prio, long n)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	cpu_set_t set;
+	long i;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	/* Real-time first: a task of the default class moved to a CPU that a
+	 * real-time task keeps would never run there. */
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) ||
+	    sched_setaffinity(0, sizeof(set), &set))
+		bail("rcuflood: CPU %d, SCHED_FIFO %d: %s", cpu, prio,
+		     strerror(errno));
+	for (i = 0; i < n; i++) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			bail("rcuflood: open /dev/null: %s", strerror(errno));
+		close(fd);
+	}
+	return 0;
+}
+
+static int cmd_gp(void)
+{
+	uint64_t t0 = now_ns();
+
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		bail("membarrier GLOBAL: %s", strerror(errno));
+	printf("%" PRIu64 "\n", (now_ns() - t0) / 1000000);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: see the comment at the top of hbtool.c\n");
@@ -1695,6 +1746,10 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "writepat") && argc == 5)
 		return cmd_writepat(argv[2], strtoull(argv[3], NULL, 0),
 				    strtoull(argv[4], NULL, 0));
+	if (!strcmp(cmd, "gp") && argc == 2)
+		return cmd_gp();
+	if (!strcmp(cmd, "rcuflood") && argc == 5)
+		return cmd_rcuflood(atoi(argv[2]), atoi(argv[3]), atol(argv[4]));
 	if (!strcmp(cmd, "progress") && argc == 5)
 		return progresses(atoi(argv[2]), strtoull(argv[3], NULL, 0),
 				  (unsigned int)atoi(argv[4]) * 1000) ? 0 : 1;
