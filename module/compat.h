@@ -109,4 +109,29 @@ procsnap_set_active_memcg(struct mem_cgroup *memcg)
 #define procsnap_balanced_cpus() housekeeping_cpumask(HK_FLAG_DOMAIN)
 #endif
 
+/*
+ * A mapping's flags change through vm_flags_set()/vm_flags_clear() from 6.3
+ * (which also take the mapping's own lock from 6.4); before, vm_flags is
+ * written directly under the mmap write lock.
+ */
+#include <linux/mm.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define procsnap_vm_flags_set(vma, flags) vm_flags_set(vma, flags)
+#define procsnap_vm_flags_clear(vma, flags) vm_flags_clear(vma, flags)
+#else
+static inline void procsnap_vm_flags_set(struct vm_area_struct *vma,
+					 unsigned long flags)
+{
+	mmap_assert_write_locked(vma->vm_mm);
+	vma->vm_flags |= flags;
+}
+
+static inline void procsnap_vm_flags_clear(struct vm_area_struct *vma,
+					   unsigned long flags)
+{
+	mmap_assert_write_locked(vma->vm_mm);
+	vma->vm_flags &= ~flags;
+}
+#endif
+
 #endif /* PROCSNAP_COMPAT_H */

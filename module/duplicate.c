@@ -390,14 +390,18 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req,
  * clone would freeze).  -EOPNOTSUPP: a userfaultfd is registered, whose
  * monitor might get a fork event (its features are private to fs/, so any
  * registration refuses).  -EPERM: the target has exec'd something the
- * requester may not ptrace.
+ * requester may not ptrace.  *@nr_hidden: mappings the fork would leave
+ * out, which the copy recovers (hidden.c).
  */
-static int check_copyable(struct procsnap_request *req)
+static int check_copyable(struct procsnap_request *req,
+			  unsigned int *nr_hidden)
 {
 	struct mm_struct *mm = current->mm;
 	struct nsproxy *ns = current->nsproxy;
 	struct vm_area_struct *vma;
 	int ret = 0;
+
+	*nr_hidden = 0;
 
 	if (ns->pid_ns_for_children != task_active_pid_ns(current))
 		return -EXDEV;
@@ -407,17 +411,18 @@ static int check_copyable(struct procsnap_request *req)
 #endif
 	if (mm != req->mm && !procsnap_requester_may_still(req))
 		return -EPERM;
-#ifdef CONFIG_USERFAULTFD
 	/* find_vma() rather than a VMA iterator: the same on 5.10 and 6.x. */
 	mmap_read_lock(mm);
 	for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, vma->vm_end)) {
+#ifdef CONFIG_USERFAULTFD
 		if (vma->vm_userfaultfd_ctx.ctx) {
 			ret = -EOPNOTSUPP;
 			break;
 		}
+#endif
+		*nr_hidden += procsnap_vma_hidden(vma);
 	}
 	mmap_read_unlock(mm);
-#endif
 	return ret;
 }
 
@@ -450,6 +455,7 @@ void procsnap_duplicate(struct procsnap_request *req)
 	struct instant in;
 	unsigned int tries;
 	u64 quiesced_ns, checked_ns, recorded_ns;
+	unsigned int nr_hidden;
 	bool changed;
 	pid_t nr;
 	int ret;
@@ -460,7 +466,7 @@ void procsnap_duplicate(struct procsnap_request *req)
 		if (ret)
 			goto fail;
 		quiesced_ns = ktime_get_ns();
-		ret = check_copyable(req);
+		ret = check_copyable(req, &nr_hidden);
 		if (ret)
 			goto fail;
 		checked_ns = ktime_get_ns();
@@ -476,6 +482,7 @@ void procsnap_duplicate(struct procsnap_request *req)
 			goto fail;
 		}
 		recorded_ns = ktime_get_ns();
+		snap->nr_recovered = nr_hidden;
 		nr = procsnap_snapshot_spawn(snap);
 		changed = nr >= 0 && threads_changed(&in);
 		instant_release(&in);

@@ -30,6 +30,7 @@
 
 struct mem_cgroup;
 struct mm_struct;
+struct vm_area_struct;
 
 /*
  * Guards: the request table and each request's state, error, cancel,
@@ -148,6 +149,7 @@ struct procsnap_snapshot {
 	struct procsnap_thread_rec *threads;
 	unsigned int nr_files;
 	struct procsnap_file_rec *files;
+	unsigned int nr_recovered;	/* mappings a fork would leave out */
 	struct completion reparented;	/* target side -> clone: go on */
 	/* clone -> requester: out of the target's session (DONE waits) */
 	struct completion detached;
@@ -248,6 +250,21 @@ void procsnap_free_rec(struct procsnap_thread_rec *rec);
 
 /* files.c */
 int procsnap_record_files(struct procsnap_snapshot *snap);
+/* hidden.c: mappings a fork leaves out, copied anyway */
+struct procsnap_hidden {
+	unsigned int nr;
+	struct procsnap_hidden_range {
+		unsigned long start;
+		unsigned long end;
+		unsigned long flags;	/* VM_DONTCOPY, VM_WIPEONFORK */
+	} *ranges;
+};
+
+bool procsnap_vma_hidden(const struct vm_area_struct *vma);
+int procsnap_unhide(struct mm_struct *mm, struct procsnap_hidden *h);
+void procsnap_rehide(struct mm_struct *mm, const struct procsnap_hidden *h);
+void procsnap_hidden_free(struct procsnap_hidden *h);
+
 void procsnap_describe_files(struct procsnap_snapshot *snap);
 void procsnap_free_files(struct procsnap_snapshot *snap);
 int procsnap_snapshot_files(pid_t nr, void __user *entries, u32 entry_size,

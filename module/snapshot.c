@@ -258,6 +258,7 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 		.flags = CLONE_UNTRACED | CLONE_FILES,
 		.exit_signal = SIGCHLD,
 	};
+	struct procsnap_hidden hidden = { 0 };
 	const struct cred *old_cred;
 	struct task_struct *clone;
 	sigset_t all, old;
@@ -266,6 +267,13 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 
 	snap->created_realtime_ns = ktime_get_real_ns();
 	snap->created_boottime_ns = ktime_get_boottime_ns();
+	snap->copy_ns = ktime_get_ns();
+	/* The check saw mappings a fork leaves out: this one copies them. */
+	if (snap->nr_recovered) {
+		nr = procsnap_unhide(current->mm, &hidden);
+		if (nr)
+			return nr;
+	}
 	kref_get(&snap->ref);			/* the clone's */
 
 	/*
@@ -282,13 +290,15 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 	 * the target's, even for an instant.
 	 */
 	old_cred = override_creds(snap->cred);
-	snap->copy_ns = ktime_get_ns();
 	nr = procsnap_compat_clone(&args, procsnap_clone_main, snap);
-	copied_ns = ktime_get_ns();
-	snap->copy_ns = copied_ns - snap->copy_ns;
 	revert_creds(old_cred);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	procsnap_rehide(current->mm, &hidden);
+	copied_ns = ktime_get_ns();
+	snap->copy_ns = copied_ns - snap->copy_ns;
+	snap->nr_recovered = hidden.nr;
 	if (nr < 0) {
+		procsnap_hidden_free(&hidden);
 		/*
 		 * -ERESTARTNOINTR: a stop, a freeze or a fatal signal is
 		 * pending; the caller tells which.
@@ -303,10 +313,14 @@ pid_t procsnap_snapshot_spawn(struct procsnap_snapshot *snap)
 		get_task_struct(clone);
 	rcu_read_unlock();
 	if (WARN_ON_ONCE(!clone)) {
+		procsnap_hidden_free(&hidden);
 		WRITE_ONCE(snap->abort, true);
 		complete(&snap->reparented);
 		return -ESRCH;
 	}
+	/* Not yet run: its mm is the one the fork made. */
+	procsnap_rehide(clone->mm, &hidden);
+	procsnap_hidden_free(&hidden);
 	snap->clone = clone;
 	snap->clone_pid = get_task_pid(clone, PIDTYPE_PID);
 	clone_prepare(snap, clone);
@@ -586,6 +600,7 @@ static void fill_info(struct procsnap_snapshot *snap,
 	info->record_ns = snap->record_ns;
 	info->files_ns = snap->files_ns;
 	info->copy_ns = snap->copy_ns;
+	info->nr_recovered = snap->nr_recovered;
 	info->detach_ns = snap->detach_ns;
 	info->names_ns = snap->names_ns;
 	info->requested_realtime_ns = snap->requested_realtime_ns;

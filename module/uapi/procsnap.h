@@ -80,10 +80,17 @@ struct procsnap_version {
  * before DONE (a renamed file shows its new name), and LIST reports names_ns.
  */
 #define PROCSNAP_FEAT_NAMES_AFTER	_BITULL(4)
+/*
+ * Mappings a fork leaves out (MADV_DONTFORK) or wipes (MADV_WIPEONFORK)
+ * are in the snapshot with their contents at the instant, and keep their
+ * flag there ("dc", "wf" in /proc/CLONE/smaps); LIST counts them in
+ * nr_recovered.  Before, such mappings were absent or zero.
+ */
+#define PROCSNAP_FEAT_RECOVERS_HIDDEN	_BITULL(5)
 #define PROCSNAP_FEAT_ALL \
 	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE | \
 	 PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES | \
-	 PROCSNAP_FEAT_NAMES_AFTER)
+	 PROCSNAP_FEAT_NAMES_AFTER | PROCSNAP_FEAT_RECOVERS_HIDDEN)
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -236,12 +243,18 @@ struct procsnap_state_arg {
  * @record_ns:		recording the threads' registers and the files
  * @files_ns:		of which the files (their paths held, not yet named,
  *			with PROCSNAP_FEAT_NAMES_AFTER)
- * @copy_ns:		copying the page tables (the kernel's fork code)
+ * @copy_ns:		copying the page tables (the kernel's fork code, and
+ *			around it the flag changes that let it copy the
+ *			@nr_recovered mappings)
  * @detach_ns:		waiting for the clone to leave the target's world
  *			(credentials, session, files, signals); the rest of
  *			@pause_ns is bookkeeping
  * @names_ns:		after the pause, naming the files' paths
  *			(PROCSNAP_FEAT_NAMES_AFTER; else 0)
+ * @nr_recovered:	mappings of the target a fork would have left out or
+ *			wiped, copied all the same
+ *			(PROCSNAP_FEAT_RECOVERS_HIDDEN; else 0)
+ * @reserved0:		zero
  * @reserved:		zero
  *
  * The phases are those of the last attempt when threads born or dying
@@ -269,7 +282,9 @@ struct procsnap_snapshot_info {
 	__u64 copy_ns;
 	__u64 detach_ns;
 	__u64 names_ns;
-	__u64 reserved[3];
+	__u32 nr_recovered;
+	__u32 reserved0;
+	__u64 reserved[2];
 };
 
 #define PROCSNAP_SNAPSHOT_INFO_SIZE_VER0	112

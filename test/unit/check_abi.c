@@ -63,10 +63,12 @@ START_TEST(test_constants)
 	ck_assert_uint_eq(PROCSNAP_FEAT_MEM_FD, 4);
 	ck_assert_uint_eq(PROCSNAP_FEAT_PHASES, 8);
 	ck_assert_uint_eq(PROCSNAP_FEAT_NAMES_AFTER, 16);
+	ck_assert_uint_eq(PROCSNAP_FEAT_RECOVERS_HIDDEN, 32);
 	ck_assert_uint_eq(PROCSNAP_FEAT_ALL,
 			  PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE |
 			  PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES |
-			  PROCSNAP_FEAT_NAMES_AFTER);
+			  PROCSNAP_FEAT_NAMES_AFTER |
+			  PROCSNAP_FEAT_RECOVERS_HIDDEN);
 }
 END_TEST
 
@@ -161,7 +163,10 @@ START_TEST(test_snapshot_info_layout)
 	ASSERT_FIELD(T, detach_ns, 136, 8);
 	/* Was reserved[0] up to 0.3.x (PROCSNAP_FEAT_NAMES_AFTER). */
 	ASSERT_FIELD(T, names_ns, 144, 8);
-	ASSERT_FIELD(T, reserved, 152, 24);
+	/* Was reserved[0] up to 0.3.x (PROCSNAP_FEAT_RECOVERS_HIDDEN). */
+	ASSERT_FIELD(T, nr_recovered, 152, 4);
+	ASSERT_FIELD(T, reserved0, 156, 4);
+	ASSERT_FIELD(T, reserved, 160, 16);
 }
 END_TEST
 
