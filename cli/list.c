@@ -126,14 +126,16 @@ static void print_json(const void *entries, size_t n)
 		       ",\"requester_uid\":%u,\"nr_files\":%u"
 		       ",\"check_ns\":%" PRIu64 ",\"record_ns\":%" PRIu64
 		       ",\"files_ns\":%" PRIu64 ",\"copy_ns\":%" PRIu64
-		       ",\"detach_ns\":%" PRIu64 ",\"names_ns\":%" PRIu64 "}",
+		       ",\"detach_ns\":%" PRIu64 ",\"names_ns\":%" PRIu64
+		       ",\"nr_recovered\":%u}",
 		       (uint64_t)e[i].requested_realtime_ns,
 		       (uint64_t)e[i].requested_boottime_ns,
 		       (unsigned int)e[i].requester_uid,
 		       (unsigned int)e[i].nr_files,
 		       (uint64_t)e[i].check_ns, (uint64_t)e[i].record_ns,
 		       (uint64_t)e[i].files_ns, (uint64_t)e[i].copy_ns,
-		       (uint64_t)e[i].detach_ns, (uint64_t)e[i].names_ns);
+		       (uint64_t)e[i].detach_ns, (uint64_t)e[i].names_ns,
+		       (unsigned int)e[i].nr_recovered);
 	}
 	fputs("]\n", stdout);
 }

@@ -245,6 +245,22 @@ static int proc_metadata(struct collector *c)
 	err = ps_parse_maps(c->maps_parsed, &c->maps, &c->nr_maps);
 	if (err)
 		return err;
+	/*
+	 * Mappings a fork would have left out or wiped keep their flag in
+	 * the snapshot.  smaps walks every page table: read only when the
+	 * module counted some.
+	 */
+	if (c->ev.snap.nr_recovered) {
+		char *smaps;
+
+		err = ps_read_at(c->procfd, "smaps", &smaps, &len);
+		if (err)
+			return err;
+		err = ps_smaps_recovered(smaps, c->maps, c->nr_maps);
+		free(smaps);
+		if (err)
+			return err;
+	}
 	c->segs = calloc(c->nr_maps ? c->nr_maps : 1, sizeof(*c->segs));
 	if (!c->segs)
 		return ps_fail(ENOMEM);

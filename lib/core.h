@@ -26,7 +26,12 @@ struct ps_map {
 	unsigned int dev_minor;
 	char perms[5];			/* "rwxp", NUL-terminated */
 	const char *path;		/* "" when anonymous */
+	unsigned int recovered;		/* PS_RECOVERED_* */
 };
+
+/* What a fork would have done to a mapping the snapshot holds all the same. */
+#define PS_RECOVERED_DONTFORK	(1u << 0)	/* left it out */
+#define PS_RECOVERED_WIPEONFORK	(1u << 1)	/* zeroed it */
 
 struct ps_core_thread {
 	const struct procsnap_thread_info *info;	/* tid, regs */
@@ -83,5 +88,13 @@ int ps_core_build(const struct ps_core_input *in, void **head,
  * Return: 0, -EINVAL for a line that is not a maps line, -ENOMEM.
  */
 int ps_parse_maps(char *text, struct ps_map **maps, size_t *nr_maps);
+
+/*
+ * ps_smaps_recovered() - mark the mappings of /proc/CLONE/smaps @text whose
+ * VmFlags say "dc" or "wf": a snapshot keeps the target's fork flags on the
+ * mappings it recovered.  @maps are the same process's maps, in order.
+ * Returns 0, or -EINVAL when the text and @maps do not agree.
+ */
+int ps_smaps_recovered(const char *text, struct ps_map *maps, size_t nr_maps);
 
 #endif /* PROCSNAP_CORE_H */

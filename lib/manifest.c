@@ -305,6 +305,17 @@ static void write_segments(struct ps_json *j, const struct ps_evidence *ev)
 		key_string(j, "path", m->path);
 		key_string(j, "file", seg->written ? seg->file : NULL);
 		key_string(j, "status", ps_segment_status(m, seg));
+		ps_json_key(j, "recovered");
+		if (m->recovered) {
+			ps_json_array_begin(j);
+			if (m->recovered & PS_RECOVERED_DONTFORK)
+				ps_json_string(j, "dontfork");
+			if (m->recovered & PS_RECOVERED_WIPEONFORK)
+				ps_json_string(j, "wipeonfork");
+			ps_json_array_end(j);
+		} else {
+			ps_json_null(j);
+		}
 		ps_json_key(j, "error");
 		if (seg->unreadable && seg->error) {
 			const char *name = strerrorname_np(seg->error);

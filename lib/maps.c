@@ -7,6 +7,9 @@
  * in lower-case hex except the decimal inode.  PATH is the rest of the
  * line, blanks and " (deleted)" included (the kernel escapes a newline in
  * a file name as "\012", so a line is a mapping).
+ *
+ * ps_smaps_recovered(): /proc/PID/smaps repeats each maps line, followed by
+ * "Key: value" lines, the last of each mapping "VmFlags: rd wr ... dc".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -128,4 +131,53 @@ int ps_parse_maps(char *text, struct ps_map **maps, size_t *nr_maps)
 	*maps = v;
 	*nr_maps = n;
 	return 0;
+}
+
+/* The words after "VmFlags:" (@len bytes), two letters each. */
+static unsigned int recovered_flags(const char *flags, size_t len)
+{
+	unsigned int r = 0;
+	size_t i, w;
+
+	for (i = 0; i < len; i = w + 1) {
+		for (w = i; w < len && flags[w] != ' '; w++)
+			;
+		if (w - i != 2)
+			continue;
+		if (!memcmp(flags + i, "dc", 2))
+			r |= PS_RECOVERED_DONTFORK;
+		else if (!memcmp(flags + i, "wf", 2))
+			r |= PS_RECOVERED_WIPEONFORK;
+	}
+	return r;
+}
+
+int ps_smaps_recovered(const char *text, struct ps_map *maps, size_t nr_maps)
+{
+	const char *line, *end;
+	uint64_t start;
+	size_t i = 0, len;
+	char *p;
+
+	if (!text || (!maps && nr_maps))
+		return ps_fail(EINVAL);
+	for (line = text; *line; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		len = (size_t)(end - line);
+		if (len >= 8 && !memcmp(line, "VmFlags:", 8)) {
+			if (!i)
+				return ps_fail(EINVAL);
+			maps[i - 1].recovered = recovered_flags(line + 8,
+								len - 8);
+			continue;
+		}
+		/* A mapping's line starts with its address; a key does not. */
+		p = (char *)line;
+		if (parse_number(&p, 16, &start) || *p != '-')
+			continue;
+		if (i == nr_maps || maps[i].start != start)
+			return ps_fail(EINVAL);
+		i++;
+	}
+	return i == nr_maps ? 0 : ps_fail(EINVAL);
 }

@@ -105,6 +105,47 @@ START_TEST(test_maps_edge)
 }
 END_TEST
 
+/* As 6.1's show_smap() prints it (abridged: the keys are not looked at). */
+static const char smaps_sample[] =
+	"00400000-00401000 r-xp 00000000 fd:01 1234 /usr/bin/prog\n"
+	"Size:                  4 kB\n"
+	"AnonHugePages:         0 kB\n"
+	"VmFlags: rd ex mr mw me dw sd \n"
+	"7f0000001000-7f0000002000 rw-p 00000000 00:00 0 \n"
+	"Rss:                   4 kB\n"
+	"VmFlags: rd wr mr mw me dc ac sd\n"
+	"7f0000002000-7f0000003000 rw-p 00000000 00:00 0 \n"
+	"FilePmdMapped:         0 kB\n"
+	"VmFlags: rd wr mr mw me ac sd wf dc";
+
+START_TEST(test_smaps_recovered)
+{
+	char *text = strdup("00400000-00401000 r-xp 00000000 fd:01 1234 /usr/bin/prog\n"
+			    "7f0000001000-7f0000002000 rw-p 00000000 00:00 0\n"
+			    "7f0000002000-7f0000003000 rw-p 00000000 00:00 0\n");
+	struct ps_map *m;
+	size_t n;
+
+	ck_assert_int_eq(ps_parse_maps(text, &m, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(ps_smaps_recovered(smaps_sample, m, n), 0);
+	/* "dw" and "sd" are not "dc" or "wf"; the last word has no blank. */
+	ck_assert_uint_eq(m[0].recovered, 0);
+	ck_assert_uint_eq(m[1].recovered, PS_RECOVERED_DONTFORK);
+	ck_assert_uint_eq(m[2].recovered,
+			  PS_RECOVERED_DONTFORK | PS_RECOVERED_WIPEONFORK);
+	/* smaps and maps of different mappings: refused, not guessed. */
+	ck_assert_int_eq(ps_smaps_recovered(smaps_sample, m, 2), -EINVAL);
+	m[1].start = 0x7f0000001001;
+	ck_assert_int_eq(ps_smaps_recovered(smaps_sample, m, n), -EINVAL);
+	ck_assert_int_eq(ps_smaps_recovered("VmFlags: dc\n", m, n), -EINVAL);
+	ck_assert_int_eq(ps_smaps_recovered("", NULL, 0), 0);
+	ck_assert_int_eq(ps_smaps_recovered(NULL, m, n), -EINVAL);
+	free(m);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_map_kind_and_name)
 {
 	char *text = strdup(maps_sample);
@@ -693,6 +734,7 @@ START_TEST(test_manifest)
 	strcpy(segs[0].sha, SHA_ABC);
 	segs[2].unreadable = true;
 	segs[2].error = EIO;
+	m[1].recovered = PS_RECOVERED_DONTFORK | PS_RECOVERED_WIPEONFORK;
 
 	ck_assert_int_eq(ps_manifest_build(&ev, &json, &len), 0);
 	ck_assert_uint_eq(strlen(json), len);
@@ -717,6 +759,9 @@ START_TEST(test_manifest)
 	ck_assert_contains(json, "\"status\": \"live\"");
 	ck_assert_contains(json, "\"status\": \"unreadable\"");
 	ck_assert_contains(json, "\"error\": \"EIO\"");
+	ck_assert_contains(json, "\"status\": \"frozen\",\n      \"recovered\": null");
+	ck_assert_contains(json, "\"recovered\": [\n        \"dontfork\",\n"
+			   "        \"wipeonfork\"\n      ]");
 	ck_assert_contains(json, "\"file\": null");
 	ck_assert_contains(json, "\"sha256\": \"" SHA_ABC "\"");
 	ck_assert_contains(json, "\"sha256\": null");
@@ -955,6 +1000,7 @@ Suite *collect_suite(void)
 
 	tcase_add_test(tc, test_maps_parse);
 	tcase_add_test(tc, test_maps_edge);
+	tcase_add_test(tc, test_smaps_recovered);
 	tcase_add_test(tc, test_map_kind_and_name);
 	tcase_add_test(tc, test_json_escape);
 	tcase_add_test(tc, test_json_writer);

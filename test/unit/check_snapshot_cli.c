@@ -494,6 +494,7 @@ static void fake_snapshots(void)
 	s[0].copy_ns = 4;
 	s[0].detach_ns = 5;
 	s[0].names_ns = 6;
+	s[0].nr_recovered = 2;
 
 	s[1].clone_pid = 789;
 	s[1].target_pid = 0;
@@ -553,7 +554,8 @@ START_TEST(test_list_json)
 		"\"requested_realtime_ns\":1700000000000000000,"
 		"\"requested_boottime_ns\":4900000000,\"requester_uid\":1000,"
 		"\"nr_files\":7,\"check_ns\":1,\"record_ns\":2,\"files_ns\":3,"
-		"\"copy_ns\":4,\"detach_ns\":5,\"names_ns\":6},"
+		"\"copy_ns\":4,\"detach_ns\":5,\"names_ns\":6,"
+		"\"nr_recovered\":2},"
 		"{\"clone_pid\":789,\"target_pid\":0,"
 		"\"target_comm\":\"a\\\"b\\tcdefghijklmn\",\"flags\":[],"
 		"\"threads\":1,\"created_realtime_ns\":0,"
@@ -562,7 +564,7 @@ START_TEST(test_list_json)
 		"\"requested_realtime_ns\":0,\"requested_boottime_ns\":0,"
 		"\"requester_uid\":0,\"nr_files\":0,\"check_ns\":0,"
 		"\"record_ns\":0,\"files_ns\":0,\"copy_ns\":0,"
-		"\"detach_ns\":0,\"names_ns\":0}]\n");
+		"\"detach_ns\":0,\"names_ns\":0,\"nr_recovered\":0}]\n");
 }
 END_TEST
 
