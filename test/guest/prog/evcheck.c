@@ -1215,6 +1215,22 @@ static void check_segments(struct jv *m, const struct mopts *o)
 			nlive += st[0] == 'l';
 			nfrozen += st[0] == 'f';
 		}
+		/* null, or what a fork would have done: each word once. */
+		e = jget(m, P("recovered"));
+		if (!e) {
+			prob("%s: missing", p);
+		} else if (e->t == J_ARR && e->n >= 1 && e->n <= 2) {
+			for (size_t k = 0; k < e->n; k++)
+				if (e->v[k]->t != J_STR ||
+				    (strcmp(e->v[k]->text, "dontfork") &&
+				     strcmp(e->v[k]->text, "wipeonfork")) ||
+				    (k && !strcmp(e->v[k]->text,
+						  e->v[0]->text)))
+					prob("%s: want [\"dontfork\", "
+					     "\"wipeonfork\"], one or both", p);
+		} else if (e->t != J_NULL) {
+			prob("%s: want null or an array of 1 or 2", p);
+		}
 		if (want_u64(m, P("bytes_written"), &bw)) {
 			if (bw > x->end - x->start)
 				prob("%s: %" PRIu64 " > the segment's %" PRIu64,

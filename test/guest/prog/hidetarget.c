@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hidetarget: a target that hides memory from fork-based dumps, for
+ * 21-hidden.
+ *
+ * usage: hidetarget --info FILE
+ *
+ * Maps four regions of LEN bytes and fills each page with its name, a
+ * dash and the page number ("dontfork-00003"), padded with '.':
+ *   dontfork  private anonymous, MADV_DONTFORK (absent from a child)
+ *   wipe      private anonymous, MADV_WIPEONFORK (zero in a child)
+ *   shared    a memfd mapped MAP_SHARED, MADV_DONTFORK
+ *   plain     private anonymous, as a fork copies it
+ * and writes FILE (atomically): pid, len, and each region's address in
+ * hex without 0x, as /proc/PID/maps prints it.  Then it sleeps in 2 ms
+ * steps.  On SIGUSR1 it overwrites every private region with 'X' (a
+ * snapshot taken before must still hold the names) and forks a child
+ * that reports, in FILE.fork, what a fork of it sees:
+ *   dontfork_absent=1  shared_absent=1  (not in the child's maps)
+ *   wipe_zero=1  (every byte 0)  plain_copied=1  (every byte 'X')
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LEN (64u << 10)
+#define PAGE 4096u
+
+static volatile sig_atomic_t forking;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	forking = 1;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "hidetarget: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	char tmp[4096];
+	size_t n = strlen(text);
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, n) != (ssize_t)n || close(fd) ||
+	    rename(tmp, path))
+		die(path);
+}
+
+static char *region(const char *name, int advice, int fd)
+{
+	char *p;
+	unsigned int i;
+
+	p = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+		 fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	if (advice >= 0 && madvise(p, LEN, advice))
+		die(name);
+	memset(p, '.', LEN);
+	for (i = 0; i < LEN / PAGE; i++) {
+		char head[32];
+		int n = snprintf(head, sizeof(head), "%s-%05u", name, i);
+
+		memcpy(p + i * PAGE, head, (size_t)n);
+	}
+	return p;
+}
+
+/* Whether [p, p + LEN) appears in the caller's /proc/self/maps. */
+static bool mapped(const char *p)
+{
+	char line[512];
+	unsigned long start, end;
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
+		    start < (unsigned long)p + LEN && end > (unsigned long)p)
+			found = true;
+	fclose(f);
+	return found;
+}
+
+static bool all(const char *p, char c)
+{
+	unsigned int i;
+
+	for (i = 0; i < LEN; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	const struct timespec two_ms = { 0, 2000000 };
+	char *dontfork, *wipe, *shared, *plain;
+	const char *info = NULL;
+	char path[4096], text[512];
+	int memfd, status;
+	pid_t child;
+
+	if (argc == 3 && !strcmp(argv[1], "--info"))
+		info = argv[2];
+	if (!info) {
+		fprintf(stderr, "usage: hidetarget --info FILE\n");
+		return 2;
+	}
+	signal(SIGUSR1, on_usr1);
+	memfd = memfd_create("hidden", MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, LEN))
+		die("memfd");
+	dontfork = region("dontfork", MADV_DONTFORK, -1);
+	wipe = region("wipe", MADV_WIPEONFORK, -1);
+	shared = region("shared", MADV_DONTFORK, memfd);
+	plain = region("plain", -1, -1);
+	snprintf(text, sizeof(text),
+		 "pid=%d\nlen=%u\ndontfork=%lx\nwipe=%lx\nshared=%lx\n"
+		 "plain=%lx\n", (int)getpid(), LEN, (unsigned long)dontfork,
+		 (unsigned long)wipe, (unsigned long)shared,
+		 (unsigned long)plain);
+	write_file(info, text);
+
+	for (;;) {
+		nanosleep(&two_ms, NULL);
+		if (!forking)
+			continue;
+		forking = 0;
+		memset(dontfork, 'X', LEN);
+		memset(wipe, 'X', LEN);
+		memset(plain, 'X', LEN);
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (!child) {
+			snprintf(text, sizeof(text),
+				 "dontfork_absent=%d\nshared_absent=%d\n"
+				 "wipe_zero=%d\nplain_copied=%d\n",
+				 !mapped(dontfork), !mapped(shared),
+				 all(wipe, 0), all(plain, 'X'));
+			snprintf(path, sizeof(path), "%s.fork", info);
+			write_file(path, text);
+			_exit(0);
+		}
+		if (waitpid(child, &status, 0) != child)
+			die("waitpid");
+	}
+}
