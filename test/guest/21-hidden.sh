@@ -110,11 +110,4 @@ fi
 rm -rf $ev
 check_rc "the snapshot is deleted" 0 snapctl delete "$c"
 
-cleanup
-check "no clone left on the system" test -z "$(clones)"
-if objects_zero 15; then
-	pass "objects at 0"
-else
-	fail "objects at 0 ($(cat "$OBJECTS"))"
-fi
-check_rc "rmmod procsnap" 0 rmmod procsnap
+hb_finish

@@ -65,11 +65,4 @@ after_each "concurrent DELETE" big
 run_tool reqcancel hbtool reqcancel "$big" 16
 after_each "REQUEST+CANCEL" big
 
-cleanup
-check "no clone left on the system" test -z "$(clones)"
-if objects_zero 15; then
-	pass "objects at 0 once the target is gone"
-else
-	fail "objects at 0 once the target is gone ($(cat "$OBJECTS"))"
-fi
-check_rc "rmmod procsnap" 0 rmmod procsnap
+hb_finish

@@ -64,11 +64,4 @@ else
 	skip "system freezer: no /sys/power/pm_test with freezer, or no freeze state (CONFIG_PM_DEBUG)"
 fi
 
-cleanup
-check "no clone left on the system" test -z "$(clones)"
-if objects_zero 15; then
-	pass "objects at 0 once the target is gone"
-else
-	fail "objects at 0 once the target is gone ($(cat "$OBJECTS"))"
-fi
-check_rc "rmmod procsnap" 0 rmmod procsnap
+hb_finish

@@ -181,11 +181,4 @@ if hb_start churnbig churn --slots 16 --life-us 500 --mem "${HB49_BIG_MB:-512}";
 	hb_forget
 fi
 
-cleanup
-check "no clone left on the system" test -z "$(clones)"
-if objects_zero 15; then
-	pass "objects at 0"
-else
-	fail "objects at 0 ($(cat "$OBJECTS"))"
-fi
-check_rc "rmmod procsnap" 0 rmmod procsnap
+hb_finish

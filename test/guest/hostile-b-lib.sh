@@ -45,6 +45,19 @@ objects_zero() {
 	poll "${1:-15}" sh -c "[ \"\$(cat $OBJECTS)\" = 'requests=0 works=0 snapshots=0' ]"
 }
 
+# hb_finish: how every test here ends: its processes killed, no clone left,
+# the module's counters at 0 once the targets are gone, rmmod.
+hb_finish() {
+	cleanup
+	check "no clone left on the system" test -z "$(clones)"
+	if objects_zero 15; then
+		pass "objects at 0 once the targets are gone"
+	else
+		fail "objects at 0 once the targets are gone ($(cat "$OBJECTS"))"
+	fi
+	check_rc "rmmod procsnap" 0 rmmod procsnap
+}
+
 # after_each WHAT NAME: the checks every step ends with: the target NAME
 # lives and makes progress (its heartbeat), the counters are back at 0, no
 # clone is left on the system.
