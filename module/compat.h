@@ -122,14 +122,15 @@ procsnap_set_active_memcg(struct mem_cgroup *memcg)
 static inline void procsnap_vm_flags_set(struct vm_area_struct *vma,
 					 unsigned long flags)
 {
-	mmap_assert_write_locked(vma->vm_mm);
+	/* Not mmap_assert_write_locked(): its dump_mm() is not exported. */
+	lockdep_assert_held_write(&vma->vm_mm->mmap_lock);
 	vma->vm_flags |= flags;
 }
 
 static inline void procsnap_vm_flags_clear(struct vm_area_struct *vma,
 					   unsigned long flags)
 {
-	mmap_assert_write_locked(vma->vm_mm);
+	lockdep_assert_held_write(&vma->vm_mm->mmap_lock);
 	vma->vm_flags &= ~flags;
 }
 #endif
