@@ -51,6 +51,40 @@ void procsnap_free_rec(struct procsnap_thread_rec *rec)
 	rec->xstate = NULL;
 }
 
+/*
+ * What /proc/PID/task/TID says of the thread besides its registers: the
+ * clone cannot tell (it has its own, and the requester's credentials).
+ * A quiesced thread changes none of it itself; another process may still
+ * rename or re-prioritise it, which the locks order against.
+ */
+static void record_thread_meta(struct procsnap_thread_rec *rec,
+			       struct task_struct *t)
+{
+	struct sighand_struct *sighand;
+	unsigned long irqflags;
+
+	get_task_comm(rec->comm, t);
+	/* Unlocked, as /proc/PID/stat reads them. */
+	rec->sched_policy = t->policy;
+	if (t->sched_reset_on_fork)
+		rec->sched_policy |= SCHED_RESET_ON_FORK;
+	rec->rt_priority = t->rt_priority;
+	rec->nice = task_nice(t);
+	/*
+	 * A thread shares current's sighand (which only current's own exec
+	 * replaces) until it is released; then it is NULL, and the death
+	 * restarts the copy (threads_changed()).
+	 */
+	sighand = rcu_dereference_protected(current->sighand, 1);
+	spin_lock_irqsave(&sighand->siglock, irqflags);
+	if (rcu_access_pointer(t->sighand))
+		rec->sigblocked = t->blocked.sig[0];
+	spin_unlock_irqrestore(&sighand->siglock, irqflags);
+#ifdef CONFIG_SECCOMP
+	rec->seccomp_mode = t->seccomp.mode;
+#endif
+}
+
 /**
  * procsnap_record_thread - record a quiesced thread's user registers
  * @rec: where to
@@ -71,6 +105,7 @@ void procsnap_record_thread(struct procsnap_thread_rec *rec,
 
 	rec->tid = get_task_pid(t, PIDTYPE_PID);
 	rec->flags = flags;
+	record_thread_meta(rec, t);
 	for (i = 0; i < view->n; i++) {
 		const struct user_regset *rs = &view->regsets[i];
 		unsigned int size = rs->n * rs->size;

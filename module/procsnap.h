@@ -101,6 +101,13 @@ struct procsnap_thread_rec {
 	struct user_regs_struct regs;
 	void *xstate;			/* NT_X86_XSTATE payload, kvmalloc'd */
 	u32 xstate_size;
+	/* What else /proc would have said of the thread at the instant. */
+	char comm[TASK_COMM_LEN];
+	u32 sched_policy;		/* SCHED_RESET_ON_FORK or'd in */
+	u32 rt_priority;
+	int nice;
+	u64 sigblocked;
+	u8 seccomp_mode;
 };
 
 /* One open file descriptor of the target, as it was at the copy. */

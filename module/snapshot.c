@@ -675,6 +675,7 @@ int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
 	if (ret)
 		return ret;
 	BUILD_BUG_ON(sizeof(info.regs) != sizeof(rec->regs));
+	BUILD_BUG_ON(sizeof(info.comm) != sizeof(rec->comm));
 	for (i = 0; i < snap->nr_threads && i < room && !ret; i++) {
 		rec = &snap->threads[i];
 		memset(&info, 0, sizeof(info));
@@ -683,6 +684,13 @@ int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
 		if (rec->have_regs)
 			memcpy(info.regs, &rec->regs, sizeof(info.regs));
 		info.xstate_size = rec->xstate_size;
+		info.sched_policy = rec->sched_policy;
+		info.sigblocked = rec->sigblocked;
+		memcpy(info.comm, rec->comm, sizeof(info.comm));
+		info.comm[sizeof(info.comm) - 1] = '\0';
+		info.nice = rec->nice;
+		info.rt_priority = rec->rt_priority;
+		info.seccomp_mode = rec->seccomp_mode;
 		ret = procsnap_put_entry(entries, i, entry_size, &info,
 					 sizeof(info));
 	}

@@ -87,10 +87,16 @@ struct procsnap_version {
  * nr_recovered.  Before, such mappings were absent or zero.
  */
 #define PROCSNAP_FEAT_RECOVERS_HIDDEN	_BITULL(5)
+/*
+ * THREADS reports each thread's name, scheduling policy and priorities,
+ * blocked signals and seccomp mode as they were at the instant.
+ */
+#define PROCSNAP_FEAT_THREAD_META	_BITULL(6)
 #define PROCSNAP_FEAT_ALL \
 	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE | \
 	 PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES | \
-	 PROCSNAP_FEAT_NAMES_AFTER | PROCSNAP_FEAT_RECOVERS_HIDDEN)
+	 PROCSNAP_FEAT_NAMES_AFTER | PROCSNAP_FEAT_RECOVERS_HIDDEN | \
+	 PROCSNAP_FEAT_THREAD_META)
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -364,16 +370,30 @@ struct procsnap_delete_arg {
  *		(the payload of an NT_PRSTATUS note); for a thread that was in
  *		the kernel, as of its kernel entry
  * @xstate_size: bytes of FPU/XSTATE recorded (NT_X86_XSTATE layout)
- * @reserved0:	zero
- * @reserved:	zero
+ * @sched_policy: SCHED_* of the thread, SCHED_RESET_ON_FORK or'd in
+ *		(PROCSNAP_FEAT_THREAD_META, as every field below; else 0)
+ * @sigblocked:	its blocked signals, bit N-1 for signal N
+ * @comm:	its name (NUL-terminated)
+ * @nice:	its nice value
+ * @rt_priority: its real-time priority (0 for the default class)
+ * @seccomp_mode: SECCOMP_MODE_DISABLED, _STRICT or _FILTER
+ * @reserved1:	zero
+ *
+ * @sched_policy to @reserved1 were reserved (zero) before
+ * PROCSNAP_FEAT_THREAD_META: the size did not change.
  */
 struct procsnap_thread_info {
 	__s32 tid;
 	__u32 flags;
 	__u64 regs[PROCSNAP_NR_GREGS];
 	__u32 xstate_size;
-	__u32 reserved0;
-	__u64 reserved[4];
+	__u32 sched_policy;
+	__u64 sigblocked;
+	char comm[PROCSNAP_COMM_LEN];
+	__s32 nice;
+	__u16 rt_priority;
+	__u8 seccomp_mode;
+	__u8 reserved1;
 };
 
 #define PROCSNAP_THREAD_INFO_SIZE_VER0	264

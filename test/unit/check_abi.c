@@ -64,11 +64,13 @@ START_TEST(test_constants)
 	ck_assert_uint_eq(PROCSNAP_FEAT_PHASES, 8);
 	ck_assert_uint_eq(PROCSNAP_FEAT_NAMES_AFTER, 16);
 	ck_assert_uint_eq(PROCSNAP_FEAT_RECOVERS_HIDDEN, 32);
+	ck_assert_uint_eq(PROCSNAP_FEAT_THREAD_META, 64);
 	ck_assert_uint_eq(PROCSNAP_FEAT_ALL,
 			  PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE |
 			  PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES |
 			  PROCSNAP_FEAT_NAMES_AFTER |
-			  PROCSNAP_FEAT_RECOVERS_HIDDEN);
+			  PROCSNAP_FEAT_RECOVERS_HIDDEN |
+			  PROCSNAP_FEAT_THREAD_META);
 }
 END_TEST
 
@@ -208,8 +210,14 @@ START_TEST(test_thread_info_layout)
 	ASSERT_FIELD(T, flags, 4, 4);
 	ASSERT_FIELD(T, regs, 8, 8 * PROCSNAP_NR_GREGS);
 	ASSERT_FIELD(T, xstate_size, 224, 4);
-	ASSERT_FIELD(T, reserved0, 228, 4);
-	ASSERT_FIELD(T, reserved, 232, 32);
+	/* Were reserved0 and reserved[4] up to 0.3.x (THREAD_META). */
+	ASSERT_FIELD(T, sched_policy, 228, 4);
+	ASSERT_FIELD(T, sigblocked, 232, 8);
+	ASSERT_FIELD(T, comm, 240, PROCSNAP_COMM_LEN);
+	ASSERT_FIELD(T, nice, 256, 4);
+	ASSERT_FIELD(T, rt_priority, 260, 2);
+	ASSERT_FIELD(T, seccomp_mode, 262, 1);
+	ASSERT_FIELD(T, reserved1, 263, 1);
 }
 END_TEST
 
