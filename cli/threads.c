@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <libprocsnap.h>
 
@@ -42,8 +43,12 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"      --json  print a JSON array of {\"tid\":..,\"flags\":[..],\n"
-		"              \"regs\":{\"r15\":..,...,\"gs\":..},\"xstate_size\":..}\n"
-		"              with every register of user_regs_struct\n"
+		"              \"regs\":{\"r15\":..,...,\"gs\":..},\"xstate_size\":..,\n"
+		"              \"name\":..,\"sched_policy\":..,\"rt_priority\":..,\n"
+		"              \"nice\":..,\"sigblocked\":\"hex\",\"seccomp_mode\":..}\n"
+		"              with every register of user_regs_struct; name to\n"
+		"              seccomp_mode as at the instant (empty and 0 from a\n"
+		"              module without thread metadata)\n"
 		"  -h, --help  show this help\n"
 		"\n", PROG_NAME);
 	print_exit_status(f);
@@ -73,6 +78,7 @@ static void print_table(const void *entries, size_t n)
 static void print_json(const void *entries, size_t n)
 {
 	const struct procsnap_thread_info *t = entries;
+	char name[PROCSNAP_COMM_LEN + 1];
 	size_t i, r;
 
 	putchar('[');
@@ -84,7 +90,17 @@ static void print_json(const void *entries, size_t n)
 		for (r = 0; r < PROCSNAP_NR_GREGS; r++)
 			printf("%s\"%s\":%" PRIu64, r ? "," : "", reg_names[r],
 			       (uint64_t)t[i].regs[r]);
-		printf("},\"xstate_size\":%u}", (unsigned int)t[i].xstate_size);
+		printf("},\"xstate_size\":%u,\"name\":",
+		       (unsigned int)t[i].xstate_size);
+		memcpy(name, t[i].comm, PROCSNAP_COMM_LEN);
+		name[PROCSNAP_COMM_LEN] = '\0';
+		json_print_string(stdout, name);
+		printf(",\"sched_policy\":%u,\"rt_priority\":%u,\"nice\":%d"
+		       ",\"sigblocked\":\"%016" PRIx64 "\",\"seccomp_mode\":%u}",
+		       (unsigned int)t[i].sched_policy,
+		       (unsigned int)t[i].rt_priority, (int)t[i].nice,
+		       (uint64_t)t[i].sigblocked,
+		       (unsigned int)t[i].seccomp_mode);
 	}
 	fputs("]\n", stdout);
 }

@@ -211,6 +211,43 @@ static void write_target(struct ps_json *j, const struct ps_evidence *ev)
 	ps_json_object_end(j);
 }
 
+static const char *const seccomp_names[] = { "disabled", "strict", "filter" };
+
+/* "name" to "seccomp": null from a module without PROCSNAP_FEAT_THREAD_META. */
+static void write_thread_meta(struct ps_json *j, const struct ps_evidence *ev,
+			      const struct procsnap_thread_info *t)
+{
+	bool have = ev->have_module &&
+		    (ev->module.features & PROCSNAP_FEAT_THREAD_META);
+	char comm[PROCSNAP_COMM_LEN + 1], buf[24];
+
+	memcpy(comm, t->comm, PROCSNAP_COMM_LEN);
+	comm[PROCSNAP_COMM_LEN] = '\0';
+	key_string(j, "name", have ? comm : NULL);
+	ps_json_key(j, "sched_policy");
+	if (have)
+		ps_json_u64(j, t->sched_policy);
+	else
+		ps_json_null(j);
+	ps_json_key(j, "rt_priority");
+	if (have)
+		ps_json_u64(j, t->rt_priority);
+	else
+		ps_json_null(j);
+	ps_json_key(j, "nice");
+	if (have)
+		ps_json_i64(j, t->nice);
+	else
+		ps_json_null(j);
+	snprintf(buf, sizeof(buf), "%016" PRIx64, (uint64_t)t->sigblocked);
+	key_string(j, "sigblocked", have ? buf : NULL);
+	snprintf(buf, sizeof(buf), "%u", (unsigned int)t->seccomp_mode);
+	key_string(j, "seccomp", !have ? NULL :
+		   t->seccomp_mode < sizeof(seccomp_names) /
+				     sizeof(seccomp_names[0]) ?
+		   seccomp_names[t->seccomp_mode] : buf);
+}
+
 static void write_threads(struct ps_json *j, const struct ps_evidence *ev)
 {
 	const struct procsnap_thread_info *t;
@@ -244,6 +281,7 @@ static void write_threads(struct ps_json *j, const struct ps_evidence *ev)
 			key_u64(j, reg_names[r], t->regs[r]);
 		ps_json_object_end(j);
 		key_u64(j, "xstate_size", t->xstate_size);
+		write_thread_meta(j, ev, t);
 		ps_json_object_end(j);
 	}
 	ps_json_array_end(j);

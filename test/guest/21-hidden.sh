@@ -1,12 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Nothing hidden from the snapshot: memory the target marked MADV_DONTFORK
+# Nothing hidden from the snapshot.  Memory the target marked MADV_DONTFORK
 # (private, and a shared memfd) or MADV_WIPEONFORK is in the snapshot with
 # its contents at the instant, at its addresses; LIST counts it, the clone's
 # smaps keep the marks ("dc", "wf") and the manifest says "recovered".  The
 # target's own flags are untouched: its smaps still show them, and a fork it
 # makes after the snapshot still lacks the DONTFORK mappings and has the
-# WIPEONFORK one zeroed.
+# WIPEONFORK one zeroed.  Its threads' names, scheduling, blocked signals
+# and seccomp modes are in the manifest as they were at the instant.
 . /tests/lib.sh
 . /tests/snaplib.sh
 . /tests/hostile-b-lib.sh
@@ -102,6 +103,26 @@ if snapctl collect "$c" -o $ev --format paper >/tmp/collect21.out 2>&1; then
 		fi
 		check "manifest: the segment at $1 is recovered: $2 (segment $i: '$got')" \
 			test -n "$i" -a "$got" = "$2"
+	done
+	# The threads as they were: the clone's own /proc cannot say.
+	wk=$(ival hide worker)
+	for tid in $t $wk; do
+		i=$(sed -n "s/^threads\.\([0-9]*\)\.tid=$tid\$/\1/p" /tmp/m21.flat)
+		if [ -z "$i" ]; then
+			fail "manifest: thread $tid is listed"
+			continue
+		fi
+		meta=""
+		for k in name sched_policy nice sigblocked seccomp; do
+			meta="$meta $k=$(sed -n "s/^threads\.$i\.$k=//p" /tmp/m21.flat)"
+		done
+		if [ "$tid" = "$t" ]; then
+			want=' name=hidetarget sched_policy=3 nice=0 sigblocked=0000000000000001 seccomp=disabled'
+		else
+			want=' name=hide-worker sched_policy=0 nice=7 sigblocked=0000000000000a00 seccomp=strict'
+		fi
+		check "manifest: thread $tid as at the instant:$meta" \
+			test "$meta" = "$want"
 	done
 else
 	fail "snapctl collect of the snapshot"

@@ -751,6 +751,10 @@ START_TEST(test_manifest)
 	ck_assert_contains(json, "\"rip\": 4198400");
 	ck_assert_contains(json, "\"gs\": 0");
 	ck_assert_contains(json, "\"xstate_size\": 832");
+	/* No module: what only it can say is null. */
+	ck_assert_contains(json, "\"name\": null");
+	ck_assert_contains(json, "\"sigblocked\": null");
+	ck_assert_contains(json, "\"seccomp\": null");
 	ck_assert_contains(json, "\"path_truncated\": true");
 	ck_assert_contains(json, "\"start\": \"00400000\"");
 	ck_assert_contains(json, "\"end\": \"7f0000001000\"");
@@ -772,6 +776,28 @@ START_TEST(test_manifest)
 	/* Ends as one object. */
 	ck_assert_int_eq(json[0], '{');
 	ck_assert_str_eq(json + len - 2, "}\n");
+	free(json);
+
+	/* A module that records them: the thread as it was. */
+	ev.have_module = true;
+	ev.module.features = PROCSNAP_FEAT_THREAD_META;
+	memcpy(thr.comm, "worker \"1\"", 10);
+	thr.sched_policy = 1 | 0x40000000;	/* FIFO, reset on fork */
+	thr.rt_priority = 50;
+	thr.nice = -5;
+	thr.sigblocked = 1ULL << 9;		/* SIGUSR1 */
+	thr.seccomp_mode = 2;
+	ck_assert_int_eq(ps_manifest_build(&ev, &json, &len), 0);
+	ck_assert_contains(json, "\"name\": \"worker \\\"1\\\"\"");
+	ck_assert_contains(json, "\"sched_policy\": 1073741825");
+	ck_assert_contains(json, "\"rt_priority\": 50");
+	ck_assert_contains(json, "\"nice\": -5");
+	ck_assert_contains(json, "\"sigblocked\": \"0000000000000200\"");
+	ck_assert_contains(json, "\"seccomp\": \"filter\"");
+	free(json);
+	thr.seccomp_mode = 7;
+	ck_assert_int_eq(ps_manifest_build(&ev, &json, &len), 0);
+	ck_assert_contains(json, "\"seccomp\": \"7\"");
 	free(json);
 	free(m);
 	free(text);

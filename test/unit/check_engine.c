@@ -420,7 +420,7 @@ START_TEST(test_collect_dir)
 	ck_assert_contains(manifest, "\"comm\": \"engine\"");
 	ck_assert_contains(manifest, "\"snapctl\": \"9.9\"");
 	ck_assert_contains(manifest, "\"version\": \"0.3.0-test\"");
-	ck_assert_contains(manifest, "\"features\": \"0x3f\"");
+	ck_assert_contains(manifest, "\"features\": \"0x7f\"");
 	ck_assert_contains(manifest, "\"requester_uid\": 4242");
 	ck_assert_contains(manifest, "\"pause_ns\": 12345");
 	ck_assert_contains(manifest, "\"xstate_size\": 576");

@@ -641,6 +641,11 @@ static void fake_threads(void)
 	fake.threads[0].regs[16] = 0x401000;		/* rip */
 	fake.threads[0].regs[19] = 0x7ffc00001000;	/* rsp */
 	fake.threads[0].xstate_size = 2688;
+	memcpy(fake.threads[0].comm, "w\"1", 3);
+	fake.threads[0].sched_policy = 3;		/* SCHED_BATCH */
+	fake.threads[0].nice = -3;
+	fake.threads[0].sigblocked = 1ULL << 11;	/* SIGUSR2 */
+	fake.threads[0].seccomp_mode = 1;
 	fake.threads[1].tid = 124;
 	fake.threads[1].flags = PROCSNAP_THREAD_PARKED |
 				PROCSNAP_THREAD_IN_KERNEL;
@@ -680,7 +685,9 @@ START_TEST(test_threads_json)
 		"\"rip\":4198400,\"cs\":18,\"eflags\":19,"
 		"\"rsp\":140720308490240,\"ss\":21,\"fs_base\":22,"
 		"\"gs_base\":23,\"ds\":24,\"es\":25,\"fs\":26,\"gs\":27},"
-		"\"xstate_size\":2688}]\n");
+		"\"xstate_size\":2688,\"name\":\"w\\\"1\",\"sched_policy\":3,"
+		"\"rt_priority\":0,\"nice\":-3,"
+		"\"sigblocked\":\"0000000000000800\",\"seccomp_mode\":1}]\n");
 
 	fake.nr_threads = 2;
 	RUN(&c, threads_main, FAKE_DEVICE, "threads", "456", "--json");

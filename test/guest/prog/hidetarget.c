@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hidetarget: a target that hides memory from fork-based dumps, for
- * 21-hidden.
+ * hidetarget: a target that hides memory from fork-based dumps, and has
+ * threads that only /proc of the living target describes, for 21-hidden.
  *
  * usage: hidetarget --info FILE
  *
@@ -11,16 +11,23 @@
  *   wipe      private anonymous, MADV_WIPEONFORK (zero in a child)
  *   shared    a memfd mapped MAP_SHARED, MADV_DONTFORK
  *   plain     private anonymous, as a fork copies it
- * and writes FILE (atomically): pid, len, and each region's address in
- * hex without 0x, as /proc/PID/maps prints it.  Then it sleeps in 2 ms
- * steps.  On SIGUSR1 it overwrites every private region with 'X' (a
- * snapshot taken before must still hold the names) and forks a child
- * that reports, in FILE.fork, what a fork of it sees:
+ * Its worker thread is named "hide-worker", runs at nice 7 with SIGUSR1
+ * and SIGUSR2 blocked, in seccomp strict mode, waiting in read(); the main
+ * thread runs SCHED_BATCH with SIGHUP blocked.
+ *
+ * It writes FILE (atomically): pid, the worker's tid, len, and each
+ * region's address in hex without 0x, as /proc/PID/maps prints it.  Then
+ * the main thread sleeps in 2 ms steps.  On SIGUSR1 it overwrites every
+ * private region with 'X' (a snapshot taken before must still hold the
+ * names) and forks a child that reports, in FILE.fork, what a fork sees:
  *   dontfork_absent=1  shared_absent=1  (not in the child's maps)
  *   wipe_zero=1  (every byte 0)  plain_copied=1  (every byte 'X')
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +50,33 @@ static void on_usr1(int sig)
 {
 	(void)sig;
 	forking = 1;
+}
+
+static int worker_pipe[2];
+static volatile pid_t worker_tid;
+
+static void *worker(void *arg)
+{
+	sigset_t usr;
+	char c;
+
+	(void)arg;
+	/* SIGUSR1 is the main thread's to handle. */
+	sigemptyset(&usr);
+	sigaddset(&usr, SIGUSR1);
+	sigaddset(&usr, SIGUSR2);
+	if (prctl(PR_SET_NAME, "hide-worker") ||
+	    setpriority(PRIO_PROCESS, (id_t)gettid(), 7) ||
+	    pthread_sigmask(SIG_BLOCK, &usr, NULL))
+		_exit(3);
+	worker_tid = gettid();
+	/* From here only read, write, exit and sigreturn. */
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT))
+		_exit(3);
+	for (;;)
+		if (read(worker_pipe[0], &c, 1) <= 0)
+			break;
+	return NULL;
 }
 
 static void die(const char *what)
@@ -117,7 +153,10 @@ int main(int argc, char **argv)
 	char *dontfork, *wipe, *shared, *plain;
 	const char *info = NULL;
 	char path[4096], text[512];
+	struct sched_param batch = { 0 };
 	int memfd, status;
+	pthread_t thread;
+	sigset_t hup;
 	pid_t child;
 
 	if (argc == 3 && !strcmp(argv[1], "--info"))
@@ -127,6 +166,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGUSR1, on_usr1);
+	if (pipe(worker_pipe) || pthread_create(&thread, NULL, worker, NULL))
+		die("worker");
+	while (!worker_tid)
+		nanosleep(&two_ms, NULL);
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	if (sched_setscheduler(0, SCHED_BATCH, &batch) ||
+	    sigprocmask(SIG_BLOCK, &hup, NULL))
+		die("main thread");
 	memfd = memfd_create("hidden", MFD_CLOEXEC);
 	if (memfd < 0 || ftruncate(memfd, LEN))
 		die("memfd");
@@ -135,8 +183,9 @@ int main(int argc, char **argv)
 	shared = region("shared", MADV_DONTFORK, memfd);
 	plain = region("plain", -1, -1);
 	snprintf(text, sizeof(text),
-		 "pid=%d\nlen=%u\ndontfork=%lx\nwipe=%lx\nshared=%lx\n"
-		 "plain=%lx\n", (int)getpid(), LEN, (unsigned long)dontfork,
+		 "pid=%d\nworker=%d\nlen=%u\ndontfork=%lx\nwipe=%lx\n"
+		 "shared=%lx\nplain=%lx\n", (int)getpid(), (int)worker_tid,
+		 LEN, (unsigned long)dontfork,
 		 (unsigned long)wipe, (unsigned long)shared,
 		 (unsigned long)plain);
 	write_file(info, text);

@@ -984,8 +984,9 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 			if (s->clone_pid <= 0 || s->target_pid < 0 ||
 			    (s->flags & ~PROCSNAP_SNAPSHOT_OWNED) ||
 			    !memchr(s->target_comm, 0, sizeof(s->target_comm)) ||
-			    (reserved && !tail_zero((const void *)s->reserved, 0,
-						    sizeof(s->reserved))) ||
+			    (reserved && (s->reserved0 ||
+					  !tail_zero((const void *)s->reserved,
+						     0, sizeof(s->reserved)))) ||
 			    s->threads == 0) {
 				unexpected(t, "LIST entry %u of %u (size %u): clone %d target %d flags %#x threads %u reserved %#llx",
 					   i, total, entry_size, s->clone_pid,
@@ -1012,11 +1013,17 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 		} else if (cls == C_THREADS) {
 			const struct procsnap_thread_info *th = (const void *)p;
 
-			if (th->tid < 0 || (th->flags & ~7U) || th->reserved0 ||
-			    !tail_zero((const void *)th->reserved, 0,
-				       sizeof(th->reserved))) {
-				unexpected(t, "THREADS entry %u: tid %d flags %#x reserved not zero",
-					   i, th->tid, th->flags);
+			/* As at the instant: values the kernel can hold. */
+			if (th->tid < 0 || (th->flags & ~7U) || th->reserved1 ||
+			    (th->sched_policy & ~0x40000000U) > 6 ||
+			    th->rt_priority > 99 || th->nice < -20 ||
+			    th->nice > 19 || th->seccomp_mode > 2 ||
+			    !memchr(th->comm, 0, sizeof(th->comm))) {
+				unexpected(t, "THREADS entry %u: tid %d flags %#x policy %#x rt %u nice %d seccomp %u reserved %u",
+					   i, th->tid, th->flags,
+					   th->sched_policy, th->rt_priority,
+					   th->nice, th->seccomp_mode,
+					   th->reserved1);
 				return;
 			}
 			if (th->tid > 0)
