@@ -135,4 +135,18 @@ static inline void procsnap_vm_flags_clear(struct vm_area_struct *vma,
 }
 #endif
 
+/* A capability set as /proc/PID/status prints it: one u64 from 6.3. */
+#include <linux/capability.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline u64 procsnap_cap_u64(kernel_cap_t cap)
+{
+	return cap.val;
+}
+#else
+static inline u64 procsnap_cap_u64(kernel_cap_t cap)
+{
+	return (u64)cap.cap[1] << 32 | cap.cap[0];
+}
+#endif
+
 #endif /* PROCSNAP_COMPAT_H */

@@ -374,6 +374,8 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req,
 	snap->requested_boottime_ns = req->requested_boottime_ns;
 	snap->requester_uid = req->requester_uid;
 	snap->cred = get_cred(req->cred);
+	/* Credentials never change in place: a reference is the instant. */
+	snap->target_cred = get_current_cred();
 	snap->memcg = req->memcg;
 #ifdef CONFIG_MEMCG
 	/* For the clone, which names the recorded paths after the instant. */

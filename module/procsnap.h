@@ -151,6 +151,7 @@ struct procsnap_snapshot {
 	u64 requested_boottime_ns;
 	kuid_t requester_uid;
 	const struct cred *cred;	/* the requester's: the clone's own */
+	const struct cred *target_cred;	/* the target's at the instant; held */
 	struct mem_cgroup *memcg;	/* the requester's, charged; held */
 	unsigned int nr_threads;
 	struct procsnap_thread_rec *threads;

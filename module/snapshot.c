@@ -118,6 +118,8 @@ static void snapshot_release(struct kref *kref)
 	mem_cgroup_put(snap->memcg);
 	if (snap->cred)
 		put_cred(snap->cred);
+	if (snap->target_cred)
+		put_cred(snap->target_cred);
 	put_pid(snap->clone_pid);
 	put_pid(snap->target_pid);
 	if (snap->clone)
@@ -579,6 +581,27 @@ static struct procsnap_snapshot **snapshot_get_all(unsigned int *nrp)
 	return all;
 }
 
+static void fill_target_creds(const struct cred *c,
+			      struct procsnap_snapshot_info *info)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	info->target_uid[0] = from_kuid_munged(ns, c->uid);
+	info->target_uid[1] = from_kuid_munged(ns, c->euid);
+	info->target_uid[2] = from_kuid_munged(ns, c->suid);
+	info->target_uid[3] = from_kuid_munged(ns, c->fsuid);
+	info->target_gid[0] = from_kgid_munged(ns, c->gid);
+	info->target_gid[1] = from_kgid_munged(ns, c->egid);
+	info->target_gid[2] = from_kgid_munged(ns, c->sgid);
+	info->target_gid[3] = from_kgid_munged(ns, c->fsgid);
+	info->target_cap[0] = procsnap_cap_u64(c->cap_inheritable);
+	info->target_cap[1] = procsnap_cap_u64(c->cap_permitted);
+	info->target_cap[2] = procsnap_cap_u64(c->cap_effective);
+	info->target_cap[3] = procsnap_cap_u64(c->cap_bset);
+	info->target_cap[4] = procsnap_cap_u64(c->cap_ambient);
+	info->target_securebits = c->securebits;
+}
+
 static void fill_info(struct procsnap_snapshot *snap,
 		      struct procsnap_snapshot_info *info)
 {
@@ -608,6 +631,8 @@ static void fill_info(struct procsnap_snapshot *snap,
 	info->requester_uid = from_kuid_munged(current_user_ns(),
 					       snap->requester_uid);
 	info->nr_files = snap->nr_files;
+	if (snap->target_cred)
+		fill_target_creds(snap->target_cred, info);
 	mm = get_task_mm(snap->clone);
 	if (mm) {
 		info->resident_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;

@@ -92,11 +92,13 @@ struct procsnap_version {
  * blocked signals and seccomp mode as they were at the instant.
  */
 #define PROCSNAP_FEAT_THREAD_META	_BITULL(6)
+/* LIST fills in the target's credentials at the instant (VER2 entries). */
+#define PROCSNAP_FEAT_TARGET_CREDS	_BITULL(7)
 #define PROCSNAP_FEAT_ALL \
 	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE | \
 	 PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES | \
 	 PROCSNAP_FEAT_NAMES_AFTER | PROCSNAP_FEAT_RECOVERS_HIDDEN | \
-	 PROCSNAP_FEAT_THREAD_META)
+	 PROCSNAP_FEAT_THREAD_META | PROCSNAP_FEAT_TARGET_CREDS)
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -262,6 +264,19 @@ struct procsnap_state_arg {
  *			(PROCSNAP_FEAT_RECOVERS_HIDDEN; else 0)
  * @reserved0:		zero
  * @reserved:		zero
+ * @target_uid:		the target's real, effective, saved and filesystem
+ *			uids at the instant, in the caller's user namespace
+ *			(overflow uid when not mapped; VER2, with
+ *			PROCSNAP_FEAT_TARGET_CREDS, as the next three)
+ * @target_gid:		its gids, the same way
+ * @target_cap:		its inheritable, permitted, effective, bounding and
+ *			ambient capability sets
+ * @target_securebits:	its securebits
+ * @reserved1:		zero
+ * @reserved2:		zero
+ *
+ * The snapshot runs with the requester's credentials, so /proc/CLONE/status
+ * shows the requester's ids: the target's are these.
  *
  * The phases are those of the last attempt when threads born or dying
  * made the duplication start over; @pause_ns and @quiesce_ns count all.
@@ -291,10 +306,17 @@ struct procsnap_snapshot_info {
 	__u32 nr_recovered;
 	__u32 reserved0;
 	__u64 reserved[2];
+	__u32 target_uid[4];
+	__u32 target_gid[4];
+	__u64 target_cap[5];
+	__u32 target_securebits;
+	__u32 reserved1;
+	__u64 reserved2[3];
 };
 
 #define PROCSNAP_SNAPSHOT_INFO_SIZE_VER0	112
 #define PROCSNAP_SNAPSHOT_INFO_SIZE_VER1	176	/* the phases */
+#define PROCSNAP_SNAPSHOT_INFO_SIZE_VER2	280	/* the target's creds */
 
 /**
  * struct procsnap_list_arg - LIST argument

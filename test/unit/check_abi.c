@@ -65,12 +65,14 @@ START_TEST(test_constants)
 	ck_assert_uint_eq(PROCSNAP_FEAT_NAMES_AFTER, 16);
 	ck_assert_uint_eq(PROCSNAP_FEAT_RECOVERS_HIDDEN, 32);
 	ck_assert_uint_eq(PROCSNAP_FEAT_THREAD_META, 64);
+	ck_assert_uint_eq(PROCSNAP_FEAT_TARGET_CREDS, 128);
 	ck_assert_uint_eq(PROCSNAP_FEAT_ALL,
 			  PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE |
 			  PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES |
 			  PROCSNAP_FEAT_NAMES_AFTER |
 			  PROCSNAP_FEAT_RECOVERS_HIDDEN |
-			  PROCSNAP_FEAT_THREAD_META);
+			  PROCSNAP_FEAT_THREAD_META |
+			  PROCSNAP_FEAT_TARGET_CREDS);
 }
 END_TEST
 
@@ -140,7 +142,7 @@ START_TEST(test_snapshot_info_layout)
 {
 	typedef struct procsnap_snapshot_info T;
 
-	ASSERT_SIZE(T, PROCSNAP_SNAPSHOT_INFO_SIZE_VER1);
+	ASSERT_SIZE(T, PROCSNAP_SNAPSHOT_INFO_SIZE_VER2);
 	ASSERT_FIELD(T, clone_pid, 0, 4);
 	ASSERT_FIELD(T, target_pid, 4, 4);
 	ASSERT_FIELD(T, target_comm, 8, PROCSNAP_COMM_LEN);
@@ -169,6 +171,14 @@ START_TEST(test_snapshot_info_layout)
 	ASSERT_FIELD(T, nr_recovered, 152, 4);
 	ASSERT_FIELD(T, reserved0, 156, 4);
 	ASSERT_FIELD(T, reserved, 160, 16);
+	/* VER2 (PROCSNAP_FEAT_TARGET_CREDS) grew at the end. */
+	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_INFO_SIZE_VER1, 176);
+	ASSERT_FIELD(T, target_uid, 176, 16);
+	ASSERT_FIELD(T, target_gid, 192, 16);
+	ASSERT_FIELD(T, target_cap, 208, 40);
+	ASSERT_FIELD(T, target_securebits, 248, 4);
+	ASSERT_FIELD(T, reserved1, 252, 4);
+	ASSERT_FIELD(T, reserved2, 256, 24);
 }
 END_TEST
 

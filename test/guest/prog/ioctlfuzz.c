@@ -984,9 +984,11 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 			if (s->clone_pid <= 0 || s->target_pid < 0 ||
 			    (s->flags & ~PROCSNAP_SNAPSHOT_OWNED) ||
 			    !memchr(s->target_comm, 0, sizeof(s->target_comm)) ||
-			    (reserved && (s->reserved0 ||
+			    (reserved && (s->reserved0 || s->reserved1 ||
 					  !tail_zero((const void *)s->reserved,
-						     0, sizeof(s->reserved)))) ||
+						     0, sizeof(s->reserved)) ||
+					  !tail_zero((const void *)s->reserved2,
+						     0, sizeof(s->reserved2)))) ||
 			    s->threads == 0) {
 				unexpected(t, "LIST entry %u of %u (size %u): clone %d target %d flags %#x threads %u reserved %#llx",
 					   i, total, entry_size, s->clone_pid,
