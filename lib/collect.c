@@ -47,8 +47,8 @@ struct collector {
 	struct ps_map *maps;
 	size_t nr_maps;
 	struct ps_segment *segs;
-	char *auxv, *status, *cmdline, *exe, *cgroup;
-	size_t auxv_len, cmdline_len;
+	char *auxv, *cmdline, *exe, *cgroup, *environ;
+	size_t auxv_len, cmdline_len, environ_len;
 
 	struct ps_mem mem;
 	struct ps_runs runs;
@@ -156,29 +156,27 @@ static int module_metadata(struct collector *c)
 
 /* ---- attributes from /proc/CLONE ---- */
 
+/*
+ * The target's ids and capabilities at the instant, which the module
+ * recorded.  Not the clone's status: the clone runs with the requester's
+ * credentials.  From a module that did not record them: unknown (null).
+ */
 static void read_ids(struct collector *c)
 {
-	static const char *const cap_keys[5] = {
-		"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
-	};
-	char buf[128];
+	const struct procsnap_snapshot_info *s = &c->ev.snap;
 	int i;
 
-	if (!c->status)
+	if (!c->ev.have_module ||
+	    !(c->ev.module.features & PROCSNAP_FEAT_TARGET_CREDS))
 		return;
-	if (!ps_status_field(c->status, "Uid", buf, sizeof(buf)) &&
-	    sscanf(buf, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
-		   &c->ev.uid[0], &c->ev.uid[1], &c->ev.uid[2],
-		   &c->ev.uid[3]) == 4 &&
-	    !ps_status_field(c->status, "Gid", buf, sizeof(buf)) &&
-	    sscanf(buf, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
-		   &c->ev.gid[0], &c->ev.gid[1], &c->ev.gid[2],
-		   &c->ev.gid[3]) == 4)
-		c->ev.have_ids = true;
+	for (i = 0; i < 4; i++) {
+		c->ev.uid[i] = s->target_uid[i];
+		c->ev.gid[i] = s->target_gid[i];
+	}
+	c->ev.have_ids = true;
 	for (i = 0; i < 5; i++)
-		if (ps_status_field(c->status, cap_keys[i], c->ev.caps[i],
-				    sizeof(c->ev.caps[i])))
-			c->ev.caps[i][0] = '\0';
+		snprintf(c->ev.caps[i], sizeof(c->ev.caps[i]), "%016" PRIx64,
+			 (uint64_t)s->target_cap[i]);
 }
 
 static void read_namespaces(struct collector *c)
@@ -225,7 +223,7 @@ static void strip_newline(char *s)
 
 static int proc_metadata(struct collector *c)
 {
-	char path[64];
+	char path[64], *limits;
 	int mem_fd = -1;
 	size_t len;
 	int err;
@@ -279,7 +277,6 @@ static int proc_metadata(struct collector *c)
 
 	/* The rest is described as unknown (null) when it cannot be read. */
 	ps_read_at(c->procfd, "auxv", &c->auxv, &c->auxv_len);
-	ps_read_at(c->procfd, "status", &c->status, &len);
 	if (!ps_read_at(c->procfd, "cmdline", &c->cmdline, &c->cmdline_len)) {
 		/* The last argument's NUL ends it, it starts no other. */
 		if (c->cmdline_len && !c->cmdline[c->cmdline_len - 1])
@@ -288,6 +285,17 @@ static int proc_metadata(struct collector *c)
 	ps_readlink_at(c->procfd, "exe", &c->exe);
 	if (!ps_read_at(c->procfd, "cgroup", &c->cgroup, &len))
 		strip_newline(c->cgroup);
+	/*
+	 * Both are the instant's: the environment is read from the clone's
+	 * memory, and a fork copies the limits.
+	 */
+	if (!ps_read_at(c->procfd, "environ", &c->environ, &c->environ_len) &&
+	    c->environ_len && !c->environ[c->environ_len - 1])
+		c->environ_len--;
+	if (!ps_read_at(c->procfd, "limits", &limits, &len)) {
+		c->ev.have_limits = !ps_parse_limits(limits, c->ev.limits);
+		free(limits);
+	}
 	read_ids(c);
 	read_namespaces(c);
 	read_host(c);
@@ -756,10 +764,10 @@ static void collector_free(struct collector *c)
 	free(c->maps);
 	free(c->segs);
 	free(c->auxv);
-	free(c->status);
 	free(c->cmdline);
 	free(c->exe);
 	free(c->cgroup);
+	free(c->environ);
 	free(c->core_head);
 	free(c->loads);
 }
@@ -830,6 +838,8 @@ int procsnap_collect(struct procsnap_ctx *ctx, pid_t clone_pid,
 		c.ev.cmdline_len = c.cmdline_len;
 		c.ev.exe = c.exe;
 		c.ev.cgroup = c.cgroup;
+		c.ev.environ = c.environ;
+		c.ev.environ_len = c.environ_len;
 		if (c.o.dir) {
 			err = ps_sink_open_dir(c.o.dir, &c.sink);
 		} else {

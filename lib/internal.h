@@ -290,12 +290,22 @@ int ps_sink_put(struct ps_sink *s, const char *name, const void *buf,
 int ps_read_at(int dirfd, const char *name, char **bufp, size_t *lenp);
 /* readlinkat() of any length, malloc'd. */
 int ps_readlink_at(int dirfd, const char *name, char **targetp);
+
 /*
- * The value of "Key:" in /proc/PID/status text, up to the end of its line,
- * leading blanks skipped, copied into @buf; -ENOENT if absent.
+ * One line of /proc/PID/limits: soft and hard, PS_UNLIMITED for
+ * "unlimited".  The kernel prints them in RLIMIT_* order, named in
+ * ps_limit_names[].
  */
-int ps_status_field(const char *status, const char *key, char *buf,
-		    size_t size);
+#define PS_NR_LIMITS 16
+#define PS_UNLIMITED UINT64_MAX
+struct ps_limit {
+	uint64_t soft;
+	uint64_t hard;
+};
+
+extern const char *const ps_limit_names[PS_NR_LIMITS];
+/* Parse /proc/PID/limits @text; -EINVAL if it is not what 6.x prints. */
+int ps_parse_limits(const char *text, struct ps_limit limits[PS_NR_LIMITS]);
 
 /* ---- manifest.c ---- */
 
@@ -341,6 +351,10 @@ struct ps_evidence {
 		uint64_t ino;
 	} ns[PS_NR_NS];
 	const char *cgroup;		/* NULL if unknown */
+	const char *environ;		/* NUL-separated; NULL if unknown */
+	size_t environ_len;
+	bool have_limits;
+	struct ps_limit limits[PS_NR_LIMITS];
 	const struct procsnap_thread_info *threads;
 	size_t nr_threads;
 	bool have_files;

@@ -166,10 +166,60 @@ static void write_ids(struct ps_json *j, const char *key, bool have,
 	ps_json_array_end(j);
 }
 
+/* NUL-separated strings (@len bytes, the last NUL not counted) as an array. */
+static void write_strings(struct ps_json *j, const char *key, const char *v,
+			  size_t len)
+{
+	const char *p = v, *end = v + len, *nul;
+
+	ps_json_key(j, key);
+	if (!v) {
+		ps_json_null(j);
+		return;
+	}
+	ps_json_array_begin(j);
+	while (p < end) {
+		nul = memchr(p, '\0', (size_t)(end - p));
+		if (!nul)
+			nul = end;
+		ps_json_string_len(j, p, (size_t)(nul - p));
+		p = nul + 1;
+	}
+	ps_json_array_end(j);
+}
+
+static void limit_value(struct ps_json *j, uint64_t v)
+{
+	if (v == PS_UNLIMITED)
+		ps_json_null(j);
+	else
+		ps_json_u64(j, v);
+}
+
+/* "limits": {"cpu": [soft, hard], ...}, null for unlimited. */
+static void write_limits(struct ps_json *j, const struct ps_evidence *ev)
+{
+	int i;
+
+	ps_json_key(j, "limits");
+	if (!ev->have_limits) {
+		ps_json_null(j);
+		return;
+	}
+	ps_json_object_begin(j);
+	for (i = 0; i < PS_NR_LIMITS; i++) {
+		ps_json_key(j, ps_limit_names[i]);
+		ps_json_array_begin(j);
+		limit_value(j, ev->limits[i].soft);
+		limit_value(j, ev->limits[i].hard);
+		ps_json_array_end(j);
+	}
+	ps_json_object_end(j);
+}
+
 static void write_target(struct ps_json *j, const struct ps_evidence *ev)
 {
 	char comm[PROCSNAP_COMM_LEN + 1];
-	const char *p, *end, *nul;
 	int i;
 
 	memcpy(comm, ev->snap.target_comm, PROCSNAP_COMM_LEN);
@@ -179,22 +229,7 @@ static void write_target(struct ps_json *j, const struct ps_evidence *ev)
 	ps_json_object_begin(j);
 	key_i64(j, "pid", ev->snap.target_pid);
 	key_string(j, "comm", comm);
-	ps_json_key(j, "cmdline");
-	if (ev->cmdline) {
-		ps_json_array_begin(j);
-		p = ev->cmdline;
-		end = p + ev->cmdline_len;
-		while (p < end) {
-			nul = memchr(p, '\0', (size_t)(end - p));
-			if (!nul)
-				nul = end;
-			ps_json_string_len(j, p, (size_t)(nul - p));
-			p = nul + 1;
-		}
-		ps_json_array_end(j);
-	} else {
-		ps_json_null(j);
-	}
+	write_strings(j, "cmdline", ev->cmdline, ev->cmdline_len);
 	key_string(j, "exe", ev->exe);
 	key_sha(j, "exe_sha256", ev->have_exe_sha, ev->exe_sha);
 	write_ids(j, "uid", ev->have_ids, ev->uid);
@@ -208,6 +243,8 @@ static void write_target(struct ps_json *j, const struct ps_evidence *ev)
 			key_u64(j, ev->ns[i].name, ev->ns[i].ino);
 	ps_json_object_end(j);
 	key_string(j, "cgroup", ev->cgroup);
+	write_strings(j, "environ", ev->environ, ev->environ_len);
+	write_limits(j, ev);
 	ps_json_object_end(j);
 }
 

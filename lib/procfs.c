@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Small readers of /proc/PID files, which report no useful st_size. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,26 +87,58 @@ int ps_readlink_at(int dirfd, const char *name, char **targetp)
 	}
 }
 
-int ps_status_field(const char *status, const char *key, char *buf,
-		    size_t size)
-{
-	size_t klen = strlen(key), vlen;
-	const char *p = status, *v, *eol;
+/* RLIMIT_CPU to RLIMIT_RTTIME, as getrlimit(2) names them. */
+const char *const ps_limit_names[PS_NR_LIMITS] = {
+	"cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile",
+	"memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio",
+	"rttime",
+};
 
-	while (p && *p) {
-		eol = strchr(p, '\n');
-		if (!strncmp(p, key, klen) && p[klen] == ':') {
-			v = p + klen + 1;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			vlen = eol ? (size_t)(eol - v) : strlen(v);
-			if (vlen >= size)
-				return -ERANGE;
-			memcpy(buf, v, vlen);
-			buf[vlen] = '\0';
-			return 0;
-		}
-		p = eol ? eol + 1 : NULL;
+/* "unlimited", or decimal digits; then a blank or the end. */
+static int limit_value(const char **pp, uint64_t *v)
+{
+	const char *p = *pp;
+	char *end;
+
+	while (*p == ' ')
+		p++;
+	if (!strncmp(p, "unlimited", 9)) {
+		*v = PS_UNLIMITED;
+		end = (char *)p + 9;
+	} else {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		*v = strtoull(p, &end, 10);
+		if (errno)
+			return -EINVAL;
 	}
-	return -ENOENT;
+	if (*end && *end != ' ' && *end != '\n')
+		return -EINVAL;
+	*pp = end;
+	return 0;
+}
+
+/*
+ * proc_pid_limits(): a header, then one line per limit: its name padded to
+ * 25 characters and a blank, the soft and hard values padded to 20, and
+ * the units.
+ */
+int ps_parse_limits(const char *text, struct ps_limit limits[PS_NR_LIMITS])
+{
+	const char *line = text, *p;
+	unsigned int i;
+
+	if (!text || strncmp(text, "Limit ", 6))
+		return ps_fail(EINVAL);
+	for (i = 0; i < PS_NR_LIMITS; i++) {
+		line = strchr(line, '\n');
+		if (!line || strlen(++line) < 26 || line[25] != ' ')
+			return ps_fail(EINVAL);
+		p = line + 26;
+		if (limit_value(&p, &limits[i].soft) ||
+		    limit_value(&p, &limits[i].hard))
+			return ps_fail(EINVAL);
+	}
+	return 0;
 }

@@ -7,7 +7,8 @@
 # target's own flags are untouched: its smaps still show them, and a fork it
 # makes after the snapshot still lacks the DONTFORK mappings and has the
 # WIPEONFORK one zeroed.  Its threads' names, scheduling, blocked signals
-# and seccomp modes are in the manifest as they were at the instant.
+# and seccomp modes, its environment and limits are in the manifest as
+# they were at the instant.
 . /tests/lib.sh
 . /tests/snaplib.sh
 . /tests/hostile-b-lib.sh
@@ -35,7 +36,15 @@ page_head() {
 		head -c "$4"
 }
 
-if ! hb_start hide hidetarget; then
+# An environment variable and a limit of its own, to find in the manifest.
+nofile=$(ulimit -S -n)
+ulimit -S -n 777
+export PROCSNAP_SECRET_ENV=hunter2
+hb_start hide hidetarget
+started=$?
+unset PROCSNAP_SECRET_ENV
+ulimit -S -n "$nofile"
+if [ $started != 0 ]; then
 	rmmod procsnap
 	exit 1
 fi
@@ -104,6 +113,10 @@ if snapctl collect "$c" -o $ev --format paper >/tmp/collect21.out 2>&1; then
 		check "manifest: the segment at $1 is recovered: $2 (segment $i: '$got')" \
 			test -n "$i" -a "$got" = "$2"
 	done
+	check "manifest: the target's environment holds PROCSNAP_SECRET_ENV=hunter2" \
+		grep -qx 'target\.environ\.[0-9]*=PROCSNAP_SECRET_ENV=hunter2' /tmp/m21.flat
+	check "manifest: the target's open-files limit is 777 (soft)" \
+		grep -qx 'target\.limits\.nofile\.0=777' /tmp/m21.flat
 	# The threads as they were: the clone's own /proc cannot say.
 	wk=$(ival hide worker)
 	for tid in $t $wk; do

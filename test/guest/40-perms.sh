@@ -103,6 +103,13 @@ if start_info v1 runas 1000 1000 plantpat --info /tmp/v1.info --seed 1; then
 		snapctl collect "$c1" -o /tmp/ev40r --no-hash
 	check "root: the collected image holds the pattern byte for byte" \
 		ev_has_pattern /tmp/ev40r /tmp/v1.info
+	# The clone runs as root: the manifest must name the target's ids.
+	ids=""
+	for k in uid.0 uid.1 uid.2 uid.3 gid.0 gid.3 cap_eff cap_prm; do
+		ids="$ids $k=$(evcheck get /tmp/ev40r/manifest.json target.$k)"
+	done
+	check "root: the manifest gives the target's ids and capabilities, not the clone's:$ids" \
+		test "$ids" = " uid.0=1000 uid.1=1000 uid.2=1000 uid.3=1000 gid.0=1000 gid.3=1000 cap_eff=0000000000000000 cap_prm=0000000000000000"
 	check_rc "root: MEM_OPEN + pread of the snapshot gives the pattern, pwrite fails" 0 \
 		evil ioctl memopen "$c1" "$addr" /tmp/v1.info.pat
 

@@ -146,6 +146,47 @@ START_TEST(test_smaps_recovered)
 }
 END_TEST
 
+START_TEST(test_limits)
+{
+	struct ps_limit l[PS_NR_LIMITS];
+	char line[128], *text, *p;
+	FILE *f;
+	size_t n;
+	int i;
+
+	/* As this machine's kernel prints it, with two values changed. */
+	f = fopen("/proc/self/limits", "r");
+	ck_assert_ptr_nonnull(f);
+	text = calloc(1, 8192);
+	ck_assert_ptr_nonnull(text);
+	n = fread(text, 1, 8191, f);
+	fclose(f);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(ps_parse_limits(text, l), 0);
+	p = strstr(text, "Max open files");
+	ck_assert_ptr_nonnull(p);
+	snprintf(line, sizeof(line), "%-25s %-20s %-20s %-10s", "Max open files",
+		 "777", "unlimited", "files");
+	memcpy(p, line, strlen(line));
+	ck_assert_int_eq(ps_parse_limits(text, l), 0);
+	ck_assert_uint_eq(l[7].soft, 777);
+	ck_assert_uint_eq(l[7].hard, PS_UNLIMITED);
+	ck_assert_str_eq(ps_limit_names[7], "nofile");
+	ck_assert_str_eq(ps_limit_names[15], "rttime");
+	/* Not a number, a short line, a missing line: refused. */
+	memcpy(p + 26, "7x7", 3);
+	ck_assert_int_eq(ps_parse_limits(text, l), -EINVAL);
+	memcpy(p + 26, "777", 3);
+	for (i = 0, p = text; i < 16; i++)
+		p = strchr(p, '\n') + 1;
+	*p = '\0';			/* the last line gone */
+	ck_assert_int_eq(ps_parse_limits(text, l), -EINVAL);
+	ck_assert_int_eq(ps_parse_limits("Max cpu time\n", l), -EINVAL);
+	ck_assert_int_eq(ps_parse_limits(NULL, l), -EINVAL);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_map_kind_and_name)
 {
 	char *text = strdup(maps_sample);
@@ -440,28 +481,6 @@ START_TEST(test_runs)
 }
 END_TEST
 
-START_TEST(test_status_field)
-{
-	static const char status[] =
-		"Name:\tcat\nUid:\t1000\t1001\t1002\t1003\n"
-		"CapEff:\t000001ffffffffff\nLast:\tx";
-	char buf[64];
-
-	ck_assert_int_eq(ps_status_field(status, "Uid", buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "1000\t1001\t1002\t1003");
-	ck_assert_int_eq(ps_status_field(status, "CapEff", buf, sizeof(buf)),
-			 0);
-	ck_assert_str_eq(buf, "000001ffffffffff");
-	ck_assert_int_eq(ps_status_field(status, "Last", buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "x");
-	ck_assert_int_eq(ps_status_field(status, "Cap", buf, sizeof(buf)),
-			 -ENOENT);
-	ck_assert_int_eq(ps_status_field(status, "Gid", buf, sizeof(buf)),
-			 -ENOENT);
-	ck_assert_int_eq(ps_status_field(status, "Uid", buf, 4), -ERANGE);
-}
-END_TEST
-
 /* ---- sinks ---- */
 
 static char tmpdir[64];
@@ -735,6 +754,12 @@ START_TEST(test_manifest)
 	segs[2].unreadable = true;
 	segs[2].error = EIO;
 	m[1].recovered = PS_RECOVERED_DONTFORK | PS_RECOVERED_WIPEONFORK;
+	ev.environ = "A=1\0B=two words";
+	ev.environ_len = 15;
+	ev.have_limits = true;
+	memset(ev.limits, 0xff, sizeof(ev.limits));
+	ev.limits[7].soft = 1024;
+	ev.limits[7].hard = 4096;
 
 	ck_assert_int_eq(ps_manifest_build(&ev, &json, &len), 0);
 	ck_assert_uint_eq(strlen(json), len);
@@ -746,6 +771,10 @@ START_TEST(test_manifest)
 	ck_assert_contains(json, "\"prog\",\n      \"-x\",\n      "
 			   "\"\\ufffd\"\n");
 	ck_assert_contains(json, "\"mnt\": 4026531841");
+	ck_assert_contains(json, "\"environ\": [\n      \"A=1\",\n"
+			   "      \"B=two words\"\n    ]");
+	ck_assert_contains(json, "\"cpu\": [\n        null,\n        null\n");
+	ck_assert_contains(json, "\"nofile\": [\n        1024,\n        4096\n");
 	ck_assert_contains(json, "\"flags\": [\n        \"duplicated\",\n"
 			   "        \"0x8\"\n");
 	ck_assert_contains(json, "\"rip\": 4198400");
@@ -1027,6 +1056,7 @@ Suite *collect_suite(void)
 	tcase_add_test(tc, test_maps_parse);
 	tcase_add_test(tc, test_maps_edge);
 	tcase_add_test(tc, test_smaps_recovered);
+	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_map_kind_and_name);
 	tcase_add_test(tc, test_json_escape);
 	tcase_add_test(tc, test_json_writer);
@@ -1035,7 +1065,6 @@ Suite *collect_suite(void)
 	tcase_add_test(tc, test_sha);
 	tcase_add_test(tc, test_root_hash);
 	tcase_add_test(tc, test_runs);
-	tcase_add_test(tc, test_status_field);
 	tcase_add_test(tc, test_manifest);
 	tcase_add_test(tc, test_lanes_order_and_failure);
 	tcase_add_test(tc, test_lanes_zeros_never_wait);

@@ -166,6 +166,11 @@ static void engine_setup(void)
 	fake.snaps[0].created_realtime_ns = 1700000000000000000ULL;
 	fake.snaps[0].pause_ns = 12345;
 	fake.snaps[0].requester_uid = 4242;
+	/* The target's, recorded by the module: not the clone's status. */
+	fake.snaps[0].target_uid[0] = 1001;
+	fake.snaps[0].target_uid[3] = 1004;
+	fake.snaps[0].target_gid[1] = 2002;
+	fake.snaps[0].target_cap[2] = 0x1234;
 	fake.nr_threads = 1;
 	fake.threads[0].tid = child;
 	fake.threads[0].flags = PROCSNAP_THREAD_DUPLICATED;
@@ -420,7 +425,7 @@ START_TEST(test_collect_dir)
 	ck_assert_contains(manifest, "\"comm\": \"engine\"");
 	ck_assert_contains(manifest, "\"snapctl\": \"9.9\"");
 	ck_assert_contains(manifest, "\"version\": \"0.3.0-test\"");
-	ck_assert_contains(manifest, "\"features\": \"0x7f\"");
+	ck_assert_contains(manifest, "\"features\": \"0xff\"");
 	ck_assert_contains(manifest, "\"requester_uid\": 4242");
 	ck_assert_contains(manifest, "\"pause_ns\": 12345");
 	ck_assert_contains(manifest, "\"xstate_size\": 576");
@@ -430,9 +435,11 @@ START_TEST(test_collect_dir)
 	ck_assert_contains(manifest, "\"path_truncated\": false");
 	ck_assert_contains(manifest, "\"boot_id\": \"");
 	ck_assert_contains(manifest, "\"mnt\": ");
-	ck_assert_contains(manifest, "\"cap_eff\": \"");
-	snprintf(path, sizeof(path), "\"uid\": [\n      %u,", getuid());
-	ck_assert_contains(manifest, path);
+	ck_assert_contains(manifest, "\"cap_eff\": \"0000000000001234\"");
+	ck_assert_contains(manifest, "\"cap_prm\": \"0000000000000000\"");
+	ck_assert_contains(manifest, "\"uid\": [\n      1001,\n      0,\n"
+			   "      0,\n      1004\n    ]");
+	ck_assert_contains(manifest, "\"gid\": [\n      0,\n      2002,");
 	ck_assert_contains(manifest, "\"exe_sha256\": \"");
 	ck_assert_contains(manifest, "\"cmdline\": [\n      \"");
 	ck_assert_contains(manifest, "\"file\": \"core\"");

@@ -1022,6 +1022,28 @@ static void check_header(struct jv *m, const struct mopts *o)
 		if (ns->v[i]->t != J_NUM || !ns->v[i]->is_int)
 			prob("target.namespaces.%s: not an integer", ns->k[i]);
 	want_str(m, "target.cgroup");
+	struct jv *env = want(m, "target.environ", J_ARR);
+	for (size_t i = 0; env && i < env->n; i++)
+		if (env->v[i]->t != J_STR)
+			prob("target.environ.%zu: not a string", i);
+	/* 16 limits in RLIMIT_* order: [soft, hard], null for unlimited. */
+	static const char *const lim[] = {
+		"cpu", "fsize", "data", "stack", "core", "rss", "nproc",
+		"nofile", "memlock", "as", "locks", "sigpending", "msgqueue",
+		"nice", "rtprio", "rttime",
+	};
+	struct jv *li = want(m, "target.limits", J_OBJ);
+	if (li && li->n != sizeof(lim) / sizeof(lim[0]))
+		prob("target.limits: %zu limits, want 16", li->n);
+	for (size_t i = 0; li && i < li->n && i < 16; i++) {
+		struct jv *v = li->v[i];
+
+		if (strcmp(li->k[i], lim[i]) || v->t != J_ARR || v->n != 2 ||
+		    (v->v[0]->t != J_NUM && v->v[0]->t != J_NULL) ||
+		    (v->v[1]->t != J_NUM && v->v[1]->t != J_NULL))
+			prob("target.limits.%zu (%s): want %s: [soft, hard]",
+			     i, li->k[i], lim[i]);
+	}
 
 	struct jv *c = jget(m, "core");
 	if (!c) {
