@@ -432,7 +432,7 @@ elif start_target hog --size 4M --pgrp --main write --rt 50; then
 	# A failure must not hang the suite: the throttling is back in 60 s.
 	(sleep 60; echo "$rt_runtime" >/proc/sys/kernel/sched_rt_runtime_us) &
 	guard=$!
-	hbtool rcuflood 1 60 20000
+	hbtool rcuflood 1 60 2000
 	(hbtool gp >/tmp/gp.ms) &
 	gp=$!
 	t0=$(now_cs)
