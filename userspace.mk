@@ -25,15 +25,17 @@ US_CHECK_CFLAGS = $(shell pkg-config --cflags check)
 US_CHECK_LIBS = $(shell pkg-config --libs check)
 
 # Recursive too: pkg-config runs only when the library is built or linked.
-US_LIB_PKGS := libelf libcrypto libarchive
+US_LIB_PKGS := libelf libcrypto libarchive json-c
 US_LIB_DEP_CFLAGS = $(shell pkg-config --cflags $(US_LIB_PKGS))
 US_LIB_DEP_LIBS = $(shell pkg-config --libs $(US_LIB_PKGS))
 
 # core.c (the ELF core writer) is the only user of libelf; libcrypto is
-# for SHA-256 (hash.c), libarchive for the tar stream (sink.c).
+# for SHA-256 (hash.c), libarchive for the tar stream (sink.c), json-c
+# for an evidence directory's manifest (view.c).
 US_LIB_OBJS := lib/libprocsnap.o lib/maps.o lib/json.o lib/hash.o \
 	       lib/throttle.o lib/memread.o lib/sink.o lib/procfs.o \
-	       lib/manifest.o lib/collect.o lib/core.o lib/lanes.o
+	       lib/manifest.o lib/collect.o lib/core.o lib/lanes.o \
+	       lib/view.o
 US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
 	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
 	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o

@@ -15,6 +15,7 @@
  *   procfs.c    small readers of /proc/PID files
  *   manifest.c  manifest.json
  *   collect.c   procsnap_collect(): the orchestration
+ *   view.c      procsnap_view_*(): a snapshot, evidence directory or process
  */
 #ifndef PROCSNAP_INTERNAL_H
 #define PROCSNAP_INTERNAL_H

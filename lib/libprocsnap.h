@@ -399,6 +399,177 @@ struct procsnap_collect_opts {
 int procsnap_collect(struct procsnap_ctx *ctx, pid_t clone_pid,
 		     const struct procsnap_collect_opts *opts);
 
+/*
+ * Examining a snapshot (LIBPROCSNAP_0.5).  A view reads one process image
+ * through one interface whatever holds it: a held snapshot (its memory
+ * through procsnap_mem_open(), its maps from /proc/CLONE), an evidence
+ * directory written by procsnap_collect(), or a running process (for
+ * comparing a snapshot with what its target has become).  Scanning,
+ * comparing and triage work on views.  A view is not thread-safe; two
+ * views are independent.
+ */
+struct procsnap_view;
+
+/* What a view reads. */
+#define PROCSNAP_VIEW_SNAPSHOT	1	/* a held snapshot */
+#define PROCSNAP_VIEW_DIR	2	/* an evidence directory */
+#define PROCSNAP_VIEW_PROCESS	3	/* a running process */
+
+/* struct procsnap_segment's flags. */
+#define PROCSNAP_SEG_UNREADABLE	(1u << 0) /* holds no bytes: [vvar], no
+					   * 'r', or unreadable at
+					   * collection */
+#define PROCSNAP_SEG_SPARSE	(1u << 1) /* anonymous private: only some
+					   * pages hold data, the rest
+					   * read as zeros */
+#define PROCSNAP_SEG_LIVE	(1u << 2) /* shared: changes after the
+					   * instant (not a frozen copy) */
+#define PROCSNAP_SEG_DONTFORK	(1u << 3) /* recovered: MADV_DONTFORK */
+#define PROCSNAP_SEG_WIPEONFORK	(1u << 4) /* recovered: MADV_WIPEONFORK */
+
+/* One mapping, as a line of /proc/PID/maps says it, and what it holds. */
+struct procsnap_segment {
+	uint64_t start;
+	uint64_t end;
+	uint64_t offset;	/* in the mapped file */
+	uint64_t inode;
+	unsigned int dev_major;
+	unsigned int dev_minor;
+	char perms[5];		/* "rwxp", NUL-terminated */
+	unsigned int flags;	/* PROCSNAP_SEG_* */
+	const char *path;	/* "" when anonymous; owned by the view */
+};
+
+/**
+ * procsnap_view_snapshot() - a view of a held snapshot
+ * @ctx:	context from procsnap_open()
+ * @clone_pid:	the snapshot's pid
+ * @vp:		receives the view, for procsnap_view_close()
+ *
+ * Needs what procsnap_collect() needs: the right to read the snapshot.
+ *
+ * Return: 0; -ENOENT no such snapshot; -EACCES or -EPERM; or another
+ * negative errno (errno set).
+ */
+int procsnap_view_snapshot(struct procsnap_ctx *ctx, pid_t clone_pid,
+			   struct procsnap_view **vp);
+
+/**
+ * procsnap_view_dir() - a view of an evidence directory
+ * @dir:	a directory procsnap_collect() completed (index.txt,
+ *		segments/, manifest.json)
+ * @vp:		receives the view
+ *
+ * The images are read, never written.
+ *
+ * Return: 0; -ENOENT no such directory or no manifest.json (an
+ * incomplete collection); -EINVAL not evidence procsnap understands; or
+ * another negative errno (errno set).
+ */
+int procsnap_view_dir(const char *dir, struct procsnap_view **vp);
+
+/**
+ * procsnap_view_process() - a view of a running process
+ * @pid:	the process
+ * @vp:		receives the view
+ *
+ * Reads /proc/PID/mem, so it needs the right to ptrace @pid; the process
+ * is not stopped, so what is read is not one instant.
+ *
+ * Return: 0; -ESRCH; -EACCES or -EPERM; or another negative errno.
+ */
+int procsnap_view_process(pid_t pid, struct procsnap_view **vp);
+
+/** procsnap_view_close() - free a view; NULL is a no-op; errno kept. */
+void procsnap_view_close(struct procsnap_view *v);
+
+/** procsnap_view_kind() - PROCSNAP_VIEW_SNAPSHOT, _DIR or _PROCESS. */
+int procsnap_view_kind(const struct procsnap_view *v);
+
+/**
+ * procsnap_view_pid() - whose /proc the view reads: the snapshot's or the
+ * process's pid; 0 for a directory.
+ */
+pid_t procsnap_view_pid(const struct procsnap_view *v);
+
+/**
+ * procsnap_view_target() - the pid of the process the view shows: the
+ * snapshot's target (as LIST or the manifest says), or the process.
+ */
+pid_t procsnap_view_target(const struct procsnap_view *v);
+
+/**
+ * procsnap_view_segments() - the mappings, in address order
+ * @v:		the view
+ * @n:		receives their number
+ *
+ * Return: an array owned by the view, valid until it is closed.
+ */
+const struct procsnap_segment *procsnap_view_segments(
+	const struct procsnap_view *v, size_t *n);
+
+/*
+ * Called by procsnap_view_extents() for each range [start, end) of a
+ * segment that holds data; a non-zero return stops the walk and is
+ * returned.
+ */
+typedef int (*procsnap_extent_fn)(void *data, uint64_t start, uint64_t end);
+
+/**
+ * procsnap_view_extents() - the ranges of a segment that hold data
+ * @v:		the view
+ * @index:	the segment, an index into procsnap_view_segments()
+ * @fn:		called for each range, in address order
+ * @data:	for @fn
+ *
+ * A sparse segment's present (or swapped) pages, from pagemap, or a
+ * directory image's data extents; all of any other readable segment;
+ * nothing of an unreadable one.  Everything else reads as zeros.
+ *
+ * Return: 0, what @fn returned, or a negative errno (errno set).
+ */
+int procsnap_view_extents(struct procsnap_view *v, size_t index,
+			  procsnap_extent_fn fn, void *data);
+
+/**
+ * procsnap_view_read() - read memory
+ * @v:		the view
+ * @addr:	where
+ * @buf:	receives the bytes
+ * @len:	how many; the range must lie in one segment
+ *
+ * Holes of a directory's images read as zeros.
+ *
+ * Return: the number of bytes read (short where the memory stops being
+ * readable), or a negative errno (errno set): -EFAULT when [@addr,
+ * @addr + @len) is not inside one segment, -EIO when nothing there can
+ * be read.
+ */
+ssize_t procsnap_view_read(struct procsnap_view *v, uint64_t addr, void *buf,
+			   size_t len);
+
+/**
+ * procsnap_view_environ() - the environment the process was started with
+ * @v:		the view
+ * @bufp:	receives a malloc()ed block of NUL-terminated "NAME=value"
+ *		strings, for the caller to free()
+ * @lenp:	receives its length in bytes
+ *
+ * Return: 0; -ENODATA not known (a manifest without it); or another
+ * negative errno (errno set).
+ */
+int procsnap_view_environ(struct procsnap_view *v, char **bufp, size_t *lenp);
+
+/**
+ * procsnap_view_exe() - the executable, as the kernel names it
+ * @v:		the view
+ * @pathp:	receives a malloc()ed path, for the caller to free(); the
+ *		kernel appends " (deleted)" to an unlinked file
+ *
+ * Return: 0; -ENODATA not known; or another negative errno (errno set).
+ */
+int procsnap_view_exe(struct procsnap_view *v, char **pathp);
+
 #ifdef __cplusplus
 }
 #endif
