@@ -25,20 +25,22 @@ US_CHECK_CFLAGS = $(shell pkg-config --cflags check)
 US_CHECK_LIBS = $(shell pkg-config --libs check)
 
 # Recursive too: pkg-config runs only when the library is built or linked.
-US_LIB_PKGS := libelf libcrypto libarchive json-c
+US_LIB_PKGS := libelf libcrypto libarchive json-c yara
 US_LIB_DEP_CFLAGS = $(shell pkg-config --cflags $(US_LIB_PKGS))
 US_LIB_DEP_LIBS = $(shell pkg-config --libs $(US_LIB_PKGS))
 
 # core.c (the ELF core writer) is the only user of libelf; libcrypto is
 # for SHA-256 (hash.c), libarchive for the tar stream (sink.c), json-c
-# for an evidence directory's manifest (view.c).
+# for an evidence directory's manifest (view.c), libyara for procsnap_scan()
+# (scan.c).
 US_LIB_OBJS := lib/libprocsnap.o lib/maps.o lib/json.o lib/hash.o \
 	       lib/throttle.o lib/memread.o lib/sink.o lib/procfs.o \
 	       lib/manifest.o lib/collect.o lib/core.o lib/lanes.o \
-	       lib/view.o
+	       lib/view.o lib/scan.o
 US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
 	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
-	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o
+	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o \
+	       cli/scan.o
 US_CLI_MAIN := cli/main.o
 US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 		test/unit/check_lib.c test/unit/check_cli.c \
@@ -51,7 +53,7 @@ US_TEST_HDRS := test/unit/check_procsnap.h
 US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h lib/core.h \
 	       lib/internal.h lib/utf8.h
 US_CLI_HDRS := $(US_LIB_HDRS) cli/snapctl.h cli/util.h cli/subcmd.h \
-	       cli/collect.h cli/request.h
+	       cli/collect.h cli/request.h cli/scan.h
 
 US_LIB_FILES := lib/libprocsnap.a lib/$(LIBPROCSNAP_REAL) \
 		lib/$(LIBPROCSNAP_SONAME) lib/libprocsnap.so lib/libprocsnap.pc

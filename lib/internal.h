@@ -16,6 +16,7 @@
  *   manifest.c  manifest.json
  *   collect.c   procsnap_collect(): the orchestration
  *   view.c      procsnap_view_*(): a snapshot, evidence directory or process
+ *   scan.c      procsnap_rules_*(), procsnap_scan(): YARA over a view
  */
 #ifndef PROCSNAP_INTERNAL_H
 #define PROCSNAP_INTERNAL_H

@@ -570,6 +570,120 @@ int procsnap_view_environ(struct procsnap_view *v, char **bufp, size_t *lenp);
  */
 int procsnap_view_exe(struct procsnap_view *v, char **pathp);
 
+/*
+ * Scanning a view with YARA rules (LIBPROCSNAP_0.5), through Debian's
+ * libyara.  Rules are compiled (or loaded) once and scan any number of
+ * views.  Each readable segment's data extents are read in chunks of at
+ * most PROCSNAP_SCAN_CHUNK bytes into one buffer, so a scan uses the same
+ * memory whatever the target's size; a held snapshot is read as
+ * procsnap_collect() reads it, and its target keeps running.  YARA sees
+ * the chunks as the blocks of one process's memory, at their addresses
+ * (as "yara PID" does): conditions see every match of every block, and a
+ * match's offset is its address in the process; filesize is undefined.
+ * Consecutive chunks of one extent overlap by PROCSNAP_SCAN_OVERLAP bytes,
+ * so a match of up to that length that straddles a chunk boundary is
+ * found, once (YARA keeps one match per string and address).  A match
+ * never spans two extents or two segments: where a sparse segment's data
+ * stop, the zeros of its holes are not scanned.
+ *
+ * libyara keeps its own global state, counted by yr_initialize() and
+ * yr_finalize(): procsnap_rules_load() takes a reference, and
+ * procsnap_rules_free() drops it.  Load and free rules from one thread at
+ * a time.  One rules object may scan from several threads at once, each
+ * with its own view.  Scans install no signal handler.
+ */
+struct procsnap_rules;
+
+#define PROCSNAP_SCAN_CHUNK	(4u << 20)
+#define PROCSNAP_SCAN_OVERLAP	4096u
+
+/* procsnap_scan()'s flags. */
+#define PROCSNAP_SCAN_NO_LIVE	(1u << 0) /* skip PROCSNAP_SEG_LIVE
+					   * segments (shared memory that
+					   * changed after the instant) */
+#define PROCSNAP_SCAN_FLAGS	PROCSNAP_SCAN_NO_LIVE
+
+/* One match of one of a rule's strings. */
+struct procsnap_scan_string {
+	const char *identifier;	/* "$name" */
+	uint64_t addr;		/* in the process */
+	size_t segment;		/* index into procsnap_view_segments() */
+	size_t length;		/* of the match */
+	const uint8_t *data;	/* its first data_length bytes */
+	size_t data_length;	/* at most 512 (libyara's limit) */
+};
+
+/* A rule that matched; everything is valid during the callback only. */
+struct procsnap_scan_match {
+	const char *rule;	/* identifier */
+	const char *ns;		/* namespace: "default" unless compiled
+				 * otherwise */
+	const char *const *tags;	/* nr_tags of them */
+	size_t nr_tags;
+	const struct procsnap_scan_string *strings;	/* in address order
+							 * per string */
+	size_t nr_strings;	/* 0 for a rule matched by its condition
+				 * alone */
+};
+
+/*
+ * Called once per matching rule, after the whole view is scanned; a
+ * non-zero return ends the scan, and procsnap_scan() returns it.
+ */
+typedef int (*procsnap_match_fn)(void *data,
+				 const struct procsnap_scan_match *m);
+
+/* What procsnap_scan() read, if asked for. */
+struct procsnap_scan_stats {
+	uint64_t bytes_scanned;	/* handed to YARA (overlaps counted once) */
+	uint64_t bytes_unreadable; /* of data extents that could not be read */
+	unsigned int segments;	/* segments scanned */
+	unsigned int matches;	/* rules that matched */
+};
+
+/**
+ * procsnap_rules_load() - load YARA rules
+ * @path:	a rules source file, or rules compiled by yarac (told apart
+ *		by their header); includes are resolved from @path's
+ *		directory
+ * @rp:		receives the rules, for procsnap_rules_free()
+ * @msgp:	on -EINVAL receives a malloc()ed message for the caller to
+ *		free() (the compiler's errors, one per line as
+ *		"FILE(LINE): MESSAGE", or what is wrong with a compiled
+ *		file); NULL otherwise; may be NULL
+ *
+ * Return: 0; -ENOENT, -EACCES and other errors opening @path; -EINVAL
+ * rules that do not compile, or a compiled file this libyara cannot load
+ * (corrupt, or from another YARA version); -ENOMEM (errno set).
+ */
+int procsnap_rules_load(const char *path, struct procsnap_rules **rp,
+			char **msgp);
+
+/** procsnap_rules_free() - free rules; NULL is a no-op; errno kept. */
+void procsnap_rules_free(struct procsnap_rules *r);
+
+/**
+ * procsnap_scan() - scan a view's memory with YARA rules
+ * @v:		the view (a held snapshot, an evidence directory, a process)
+ * @r:		rules from procsnap_rules_load()
+ * @flags:	0 or PROCSNAP_SCAN_* bits
+ * @fn:		called for each rule that matched, in the rules' order
+ * @data:	for @fn
+ * @stats:	receives what was read; may be NULL
+ *
+ * Unreadable segments are skipped, and so is a chunk that cannot be read
+ * (counted in @stats->bytes_unreadable): memory that cannot be read is not
+ * a failure, as in procsnap_collect().
+ *
+ * Return: 0 (whether or not anything matched: see @stats->matches); what
+ * @fn returned; -EINVAL bad arguments; -ENOMEM; -E2BIG a string matched
+ * more often than libyara can record; -EIO another libyara failure
+ * (errno set).
+ */
+int procsnap_scan(struct procsnap_view *v, const struct procsnap_rules *r,
+		  unsigned int flags, procsnap_match_fn fn, void *data,
+		  struct procsnap_scan_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif
