@@ -10,6 +10,7 @@
 
 #include "collect.h"
 #include "request.h"
+#include "scan.h"
 #include "snapctl.h"
 #include "subcmd.h"
 #include "util.h"
@@ -19,6 +20,7 @@
 enum {
 	OPT_TIMEOUT = OPT_COLLECT_END,
 	OPT_INTERRUPT,
+	OPT_SCAN,
 };
 
 struct snapshot_opts {
@@ -26,12 +28,16 @@ struct snapshot_opts {
 	const char *timeout;
 	uint64_t timeout_ns;
 	unsigned int flags;	/* PROCSNAP_REQUEST_* */
+	const char *scan;	/* --scan: a rules file */
+	struct procsnap_rules *rules;
+	bool scanned;		/* the status is the scan's */
 };
 
 static const struct option snapshot_options[] = {
 	COLLECT_LONG_OPTIONS,
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "interrupt", no_argument, NULL, OPT_INTERRUPT },
+	{ "scan", required_argument, NULL, OPT_SCAN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -41,7 +47,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: %s snapshot PID -o DIR|- [--timeout DUR] [--interrupt]\n"
 		"                       [--format paper|core|both] [--rate RATE]\n"
-		"                       [--no-hash]\n"
+		"                       [--no-hash] [--scan RULES]\n"
 		"\n"
 		"Snapshot process PID, collect the snapshot's evidence as\n"
 		"'%s collect' does, and delete the snapshot.  The snapshot\n"
@@ -56,9 +62,18 @@ static void usage(FILE *f)
 		"      --interrupt     wake the target's threads out of blocked\n"
 		"                      system calls (one that the kernel does not\n"
 		"                      restart returns EINTR to the target)\n"
+		"      --scan RULES    once collected, scan the snapshot before\n"
+		"                      deleting it, with the YARA rules in file\n"
+		"                      RULES, and print the matches as '%s scan'\n"
+		"                      does (not with -o -)\n"
 		"  -h, --help          show this help\n"
-		"\n");
+		"\n", PROG_NAME);
 	print_exit_status(f);
+	fprintf(f,
+		"\nWith --scan the status is grep's once the evidence is\n"
+		"collected: 0 a rule matched, 1 none did, 2 the scan failed;\n"
+		"a usage error is 2, and a failure before that has its status\n"
+		"above.\n");
 }
 
 static void snapshot_option(struct subcmd_args *args, int c, const char *arg)
@@ -74,6 +89,9 @@ static void snapshot_option(struct subcmd_args *args, int c, const char *arg)
 	case OPT_INTERRUPT:
 		o->flags |= PROCSNAP_REQUEST_INTERRUPT;
 		break;
+	case OPT_SCAN:
+		o->scan = arg;
+		break;
 	}
 }
 
@@ -88,13 +106,36 @@ static int snapshot_arguments(struct subcmd_args *args, int argc,
 	err = request_parse_timeout(args->name, o->timeout, &o->timeout_ns);
 	if (err)
 		return err;
+	if (o->scan && o->collect.output && !strcmp(o->collect.output, "-"))
+		return report_usage_error(args->name, "--scan prints matches "
+					  "on standard output: it needs -o DIR");
 	return collect_check(&o->collect, args->name, false);
+}
+
+/* The held snapshot, scanned; the status as scan_print()'s. */
+static int snapshot_scan(struct procsnap_ctx *ctx, pid_t clone,
+			 const struct procsnap_rules *rules)
+{
+	struct procsnap_view *v;
+	char what[32];
+	int err, status;
+
+	snprintf(what, sizeof(what), "snapshot %d", (int)clone);
+	err = procsnap_view_snapshot(ctx, clone, &v);
+	if (err) {
+		fprintf(stderr, "%s: cannot scan %s: %s\n", PROG_NAME, what,
+			strerror(-err));
+		return SCAN_ERROR;
+	}
+	status = scan_print(v, what, rules, 0, false);
+	procsnap_view_close(v);
+	return status;
 }
 
 static int snapshot_run(struct procsnap_ctx *ctx,
 			const struct subcmd_args *args)
 {
-	const struct snapshot_opts *o = args->priv;
+	struct snapshot_opts *o = args->priv;
 	struct procsnap_state_arg st;
 	int err, status;
 
@@ -112,6 +153,10 @@ static int snapshot_run(struct procsnap_ctx *ctx,
 		return status;
 
 	status = collect_run(ctx, st.clone_pid, &o->collect, false);
+	if (status == EXIT_OK && o->rules) {
+		status = snapshot_scan(ctx, st.clone_pid, o->rules);
+		o->scanned = true;
+	}
 	err = procsnap_delete(ctx, st.clone_pid);
 	if (err && err != -ENOENT) {
 		/* Closing the device deletes it anyway. */
@@ -131,9 +176,43 @@ static const struct subcmd_spec snapshot_cmd = {
 	.run = snapshot_run,
 };
 
+/*
+ * Whether --scan is among the options: then misuse is grep's 2, not
+ * snapctl's 1, which would read as "no match".
+ */
+static bool wants_scan(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--scan") ||
+		    !strncmp(argv[i], "--scan=", 7))
+			return true;
+	return false;
+}
+
 int snapshot_main(int argc, char *argv[])
 {
 	struct snapshot_opts o = { .timeout = DEFAULT_TIMEOUT };
+	struct procsnap_ctx *ctx;
+	struct subcmd_args args;
+	int status;
 
-	return subcmd_main(argc, argv, &snapshot_cmd, &o);
+	/* subcmd_main(), with the rules loaded before anything happens. */
+	status = subcmd_parse(argc, argv, &snapshot_cmd, &args, &o);
+	if (status != SUBCMD_CONTINUE)
+		goto out;
+	if (o.scan && scan_load_rules(o.scan, &o.rules))
+		return SCAN_ERROR;
+	status = snapctl_open(&ctx);
+	if (status)
+		goto out;
+	status = snapshot_run(ctx, &args);
+	procsnap_close(ctx);
+out:
+	procsnap_rules_free(o.rules);
+	/* Any 1 but the scan's own is an error, not "no match". */
+	if (status == EXIT_USAGE && !o.scanned && wants_scan(argc, argv))
+		return SCAN_ERROR;
+	return status;
 }
