@@ -676,9 +676,9 @@ void procsnap_rules_free(struct procsnap_rules *r);
  * a failure, as in procsnap_collect().
  *
  * Return: 0 (whether or not anything matched: see @stats->matches); what
- * @fn returned; -EINVAL bad arguments; -ENOMEM; -E2BIG a string matched
- * more often than libyara can record; -EIO another libyara failure
- * (errno set).
+ * @fn returned; -EINVAL bad arguments; -ENOMEM; -EIO another libyara
+ * failure (errno set).  A string that matches more than libyara records
+ * (a million times) keeps the matches recorded; the scan goes on.
  */
 int procsnap_scan(struct procsnap_view *v, const struct procsnap_rules *r,
 		  unsigned int flags, procsnap_match_fn fn, void *data,
