@@ -2,7 +2,7 @@
 /*
  * scantarget: a target with things for YARA to find, for 22-scan.
  *
- * usage: scantarget --info FILE
+ * usage: scantarget --info FILE [--fill MB]
  *
  * Draws a token (8 hex digits) and plants, each built at run time so that
  * no copy of the whole string is anywhere else in its memory (not in its
@@ -17,7 +17,9 @@
  * main loop increments every millisecond).  On SIGUSR1 it writes
  * "PSAFTER-<token>" into the heap block (after the secret) and into the
  * rwx mapping, then FILE.after with after=<address in the heap>: a
- * snapshot taken before must hold neither.
+ * snapshot taken before must hold neither.  --fill MB (for the scan
+ * benchmark) adds MB mebibytes of pseudo-random bytes in an anonymous
+ * mapping, every page written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +76,24 @@ static void plant(char *dst, const char *prefix, const char *token)
 	dst[n + 9] = '\0';
 }
 
+/* xorshift64: bytes no rule's atoms favour, and no page of zeros. */
+static void fill(size_t len)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull, *p;
+	size_t i;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap fill");
+	for (i = 0; i < len / sizeof(*p); i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = x;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char token[9], text[1024], afterpath[512];
@@ -81,8 +101,12 @@ int main(int argc, char **argv)
 	char *heap, *shared, *rwx;
 	int fd;
 
-	if (argc != 3 || strcmp(argv[1], "--info"))
-		return fprintf(stderr, "usage: scantarget --info FILE\n"), 1;
+	if ((argc != 3 && argc != 5) || strcmp(argv[1], "--info") ||
+	    (argc == 5 && strcmp(argv[3], "--fill")))
+		return fprintf(stderr, "usage: scantarget --info FILE "
+			       "[--fill MB]\n"), 1;
+	if (argc == 5)
+		fill(strtoul(argv[4], NULL, 10) << 20);
 	srand((unsigned int)(time(NULL) ^ getpid()));
 	snprintf(token, sizeof(token), "%08x", (unsigned int)rand());
 
