@@ -69,7 +69,7 @@ static void print_text(struct printer *p, const struct procsnap_scan_match *m)
 		len += (size_t)snprintf(tags + len, sizeof(tags) - len, "%s%s",
 					i ? "," : "", m->tags[i]);
 	if (!m->nr_strings)
-		printf("%s %s - - - - -\n", m->rule, tags);
+		printf("%s %s - - - - - -\n", m->rule, tags);
 	for (i = 0; i < m->nr_strings; i++) {
 		s = &m->strings[i];
 		seg = s->segment < p->nr_segs ? &p->segs[s->segment] : NULL;
@@ -143,18 +143,26 @@ int scan_print(struct procsnap_view *v, const char *what,
 	       const struct procsnap_rules *r, unsigned int flags, bool json)
 {
 	struct printer p = { .json = json };
+	struct procsnap_scan_stats st;
+	char size[16];
 	int err;
 
 	p.segs = procsnap_view_segments(v, &p.nr_segs);
 	if (json)
 		putchar('[');
-	err = procsnap_scan(v, r, flags, print_match, &p, NULL);
+	err = procsnap_scan(v, r, flags, print_match, &p, &st);
 	if (json)
 		puts("]");
 	if (err) {
 		fprintf(stderr, "%s: cannot scan %s: %s\n", PROG_NAME, what,
 			strerror(-err));
 		return SCAN_ERROR;
+	}
+	/* "No match" must not hide memory that was never looked at. */
+	if (st.bytes_unreadable) {
+		format_size(st.bytes_unreadable, size, sizeof(size));
+		fprintf(stderr, "%s: warning: %s of %s could not be read and "
+			"was not scanned\n", PROG_NAME, size, what);
 	}
 	return p.printed ? SCAN_MATCH : SCAN_NONE;
 }
@@ -195,7 +203,7 @@ static void usage(FILE *f)
 		"mapping's ('-' for an anonymous one); DATA the first %d bytes\n"
 		"matched, graphic ASCII as is and other bytes as \\xNN, '...'\n"
 		"if longer.  A rule matched by its condition alone prints\n"
-		"'RULE TAGS - - - - -'.\n"
+		"'RULE TAGS - - - - - -'.\n"
 		"\n"
 		"Options:\n"
 		"  -r, --rules RULES  the rules file (required)\n"

@@ -193,7 +193,8 @@ struct scan {
 	size_t nr_segs;
 	unsigned int flags;
 	/* The data extents of segment seg, walked by the iterator: */
-	size_t seg;		/* nr_segs before the first */
+	bool started;		/* seg is one */
+	size_t seg;		/* nr_segs once past the last */
 	struct extent *ext;
 	size_t nr_ext, ext_room, ext_i;
 	uint64_t next;		/* where the next chunk starts */
@@ -243,7 +244,8 @@ static bool next_segment(struct scan *s)
 	int err;
 
 	for (;;) {
-		s->seg = s->seg == s->nr_segs ? 0 : s->seg + 1;
+		s->seg = s->started ? s->seg + 1 : 0;
+		s->started = true;
 		if (s->seg >= s->nr_segs) {
 			s->seg = s->nr_segs;
 			return false;
@@ -261,6 +263,7 @@ static bool next_segment(struct scan *s)
 			/* A segment whose pages cannot be told is unread. */
 			if (err == -ENOMEM) {
 				s->err = ENOMEM;
+				s->seg = s->nr_segs;
 				return false;
 			}
 			s->stats.bytes_unreadable += seg->end - seg->start;
@@ -285,7 +288,9 @@ static YR_MEMORY_BLOCK *next_block(YR_MEMORY_BLOCK_ITERATOR *it)
 	uint64_t len;
 
 	for (;;) {
-		if (s->seg == s->nr_segs || s->ext_i == s->nr_ext) {
+		if (s->started && s->seg == s->nr_segs)
+			return NULL;
+		if (!s->started || s->ext_i == s->nr_ext) {
 			if (!next_segment(s)) {
 				it->last_error = s->err ? ERROR_INSUFFICIENT_MEMORY
 							: ERROR_SUCCESS;
@@ -314,7 +319,7 @@ static YR_MEMORY_BLOCK *first_block(YR_MEMORY_BLOCK_ITERATOR *it)
 {
 	struct scan *s = it->context;
 
-	s->seg = s->nr_segs;
+	s->started = false;
 	s->nr_ext = s->ext_i = 0;
 	return next_block(it);
 }
@@ -461,7 +466,6 @@ int procsnap_scan(struct procsnap_view *v, const struct procsnap_rules *r,
 	if (!v || !r || (flags & ~PROCSNAP_SCAN_FLAGS))
 		return ps_fail(EINVAL);
 	s.segs = procsnap_view_segments(v, &s.nr_segs);
-	s.seg = s.nr_segs;
 	s.block.context = &s;
 	s.block.fetch_data = fetch_block;
 	s.buf = malloc(PROCSNAP_SCAN_CHUNK);

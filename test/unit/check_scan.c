@@ -440,6 +440,18 @@ START_TEST(test_cli_scan)
 			   "\"default\",\"tags\":[\"implant\"],");
 	unlink(path);
 
+	/* A rule of no string: its line has no match to show. */
+	rules_file(path, sizeof(path),
+		   "rule always : t1 t2 { condition: true }\n");
+	RUN(&c, scan_main, MISSING_DEVICE, "scan", dir, "-r", path);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_str_eq(c.out, "always t1,t2 - - - - - -\n");
+	RUN(&c, scan_main, MISSING_DEVICE, "scan", dir, "-r", path, "--json");
+	ck_assert_str_eq(c.out, "[{\"rule\":\"always\",\"namespace\":"
+			 "\"default\",\"tags\":[\"t1\",\"t2\"],"
+			 "\"strings\":[]}]\n");
+	unlink(path);
+
 	/* No match: 1, and an empty JSON array. */
 	rules_file(path, sizeof(path),
 		   "rule absent { strings: $a = \"NEVER\" condition: $a }\n");
