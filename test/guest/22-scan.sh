@@ -7,7 +7,8 @@
 # snapshot and in the directory alike.  Rules for a string the target
 # never held, and for one it wrote only after the snapshot, do not hit:
 # the scan reads the instant, not the live process, which kept running
-# throughout.  Exit statuses are grep's; snapctl snapshot --scan scans
+# throughout, and the memory it shares with the snapshot stays shared.
+# Exit statuses are grep's; snapctl snapshot --scan scans
 # before it deletes.
 . /tests/lib.sh
 . /tests/snaplib.sh
@@ -46,7 +47,19 @@ want_line() {
 	return 1
 }
 
-if ! hb_start scan scantarget; then
+# private_kb PID, shared_kb PID: the memory PID holds alone, and what it
+# shares (with the snapshot).
+private_kb() {
+	awk '/^Private_(Clean|Dirty):/ { s += $2 } END { print s }' \
+		"/proc/$1/smaps_rollup"
+}
+shared_kb() {
+	awk '/^Shared_(Clean|Dirty):/ { s += $2 } END { print s }' \
+		"/proc/$1/smaps_rollup"
+}
+
+# 16 MiB written before the snapshot, and never again by the target.
+if ! hb_start scan scantarget --fill 16; then
 	rmmod procsnap
 	exit 1
 fi
@@ -92,6 +105,7 @@ check "the target wrote PSAFTER after the snapshot" \
 after=$(sed -n 's/^after=//p' /tmp/scan.info.after)
 
 # --- the held snapshot ---
+pk0=$(private_kb "$t")
 check_rc "scan of the snapshot: a match, exit 0" 0 \
 	snapctl scan "$c" -r /tmp/hit.yar
 cp /tmp/check.out /tmp/scan-snap.out
@@ -181,7 +195,13 @@ check_rc "no -r: exit 2" 2 snapctl scan "$c"
 check_rc "no such snapshot: exit 2" 2 snapctl scan 999999 -r /tmp/hit.yar
 check_rc "no evidence there: exit 2" 2 snapctl scan /tmp -r /tmp/hit.yar
 
-# --- the target ran on ---
+# --- the target ran on, and shares what it shared ---
+pk1=$(private_kb "$t")
+sk1=$(shared_kb "$t")
+check "the scans unshared nothing: the target's private memory $pk0 kB, then $pk1 kB" \
+	test $((pk1 - pk0)) -lt 1024
+check "the 16 MiB filled before the snapshot is still shared ($sk1 kB)" \
+	test "$sk1" -ge 16384
 check "the target counts on ($hb: $hb_snap in the snapshot)" \
 	hbtool progress "$t" "$hb" 10
 check "the live counter is past the snapshot's" \
