@@ -35,17 +35,19 @@ US_LIB_DEP_LIBS = $(shell pkg-config --libs $(US_LIB_PKGS))
 US_LIB_OBJS := lib/libprocsnap.o lib/maps.o lib/json.o lib/hash.o \
 	       lib/throttle.o lib/memread.o lib/sink.o lib/procfs.o \
 	       lib/manifest.o lib/collect.o lib/core.o lib/lanes.o \
-	       lib/view.o
+	       lib/view.o lib/diff.o
 US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
 	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
-	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o
+	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o \
+	       cli/diff.o
 US_CLI_MAIN := cli/main.o
 US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 		test/unit/check_lib.c test/unit/check_cli.c \
 		test/unit/check_snapshot_cli.c test/unit/check_util.c \
 		test/unit/check_collect.c test/unit/check_engine.c \
 		test/unit/check_collect_cli.c test/unit/capture.c \
-		test/unit/fake_device.c $(wildcard test/unit/check_core.c)
+		test/unit/fake_device.c test/unit/check_diff.c \
+		$(wildcard test/unit/check_core.c)
 US_TEST_HDRS := test/unit/check_procsnap.h
 
 US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h lib/core.h \

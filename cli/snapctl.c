@@ -25,6 +25,8 @@ const struct subcommand subcommands[] = {
 	  "Collect a snapshot's evidence: images, core, manifest" },
 	{ "snapshot", snapshot_main,
 	  "Snapshot a process, collect its evidence, delete it" },
+	{ "diff", diff_main,
+	  "Show what changed between two snapshots, or since one" },
 	{ "version", version_main,
 	  "Show the snapctl, libprocsnap and module versions" },
 	{ "help", help_main,
