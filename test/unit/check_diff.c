@@ -11,11 +11,13 @@
  *   R  64 pages rw, pages 0-31 hold a pattern, 32-63 never written
  *   M   4 pages rw, a pattern; Y makes it read-only
  *   U   4 pages rw, a pattern; Y unmaps it
+ *   F   2 pages of a file of 1 page: the second cannot be read (SIGBUS)
  * Y also maps N (2 pages, written) where nothing was, and in R writes
  * page 5, pages 10-12 and page 40 (absent before), and rewrites page 20
  * with the bytes it held (a copy, but the same contents).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,11 +37,12 @@
 #define AREA_PAGES 96
 #define TARGET 4242	/* the fake target both snapshots are of */
 
-static char *area;		/* R at 0, M at 66, U at 72, N at 80 pages */
+static char *area;	/* R at 0, M at 66, U at 72, N at 80, F at 88 pages */
 #define R (area)
 #define M (area + 66 * PAGE)
 #define U (area + 72 * PAGE)
 #define N (area + 80 * PAGE)
+#define F (area + 88 * PAGE)
 
 static pid_t x, y;		/* before and after */
 static char dir[64];
@@ -99,7 +102,15 @@ static pid_t stopped_child(bool changes)
 
 static void diff_setup(void)
 {
-	char *p;
+	char path[96], *p;
+	int fd;
+
+	strcpy(dir, "/tmp/procsnap-diff-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/short", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "f", 1, PAGE - 1), 1);
 
 	/* A place for the area, then nothing there but its pieces. */
 	p = mmap(NULL, AREA_PAGES * PAGE, PROT_NONE,
@@ -110,6 +121,9 @@ static void diff_setup(void)
 	ck_assert_ptr_nonnull(map_at(R, R_PAGES));
 	ck_assert_ptr_nonnull(map_at(M, 4));
 	ck_assert_ptr_nonnull(map_at(U, 4));
+	ck_assert_ptr_eq(mmap(F, 2 * PAGE, PROT_READ, MAP_SHARED |
+			      MAP_FIXED_NOREPLACE, fd, 0), F);
+	close(fd);
 	fill(R, 32, 1);
 	fill(M, 4, 2);
 	fill(U, 4, 3);
@@ -126,8 +140,6 @@ static void diff_setup(void)
 	fake.version.features = PROCSNAP_FEAT_ALL;
 	strcpy(fake.version.module_version, "0.3.0-test");
 	ck_assert_int_eq(procsnap_open("/dev/null", &ctx), 0);
-	strcpy(dir, "/tmp/procsnap-diff-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
 static void diff_teardown(void)
@@ -152,6 +164,7 @@ struct seen {
 	size_t len;
 	struct procsnap_diff_stats r;	/* R's overlap */
 	struct procsnap_diff_stats m;	/* M's */
+	struct procsnap_diff_stats f;	/* F's */
 	int stop_at;		/* a range callback returns this */
 };
 
@@ -208,6 +221,8 @@ static int on_segment(void *data, const struct procsnap_segment *a,
 		s->r = *st;
 	if (in_area(a) && pg(a->start) == 66)
 		s->m = *st;
+	if (in_area(a) && pg(a->start) == 88)
+		s->f = *st;
 	return 0;
 }
 
@@ -255,6 +270,11 @@ START_TEST(test_diff_processes)
 	ck_assert_int_eq(procsnap_view_process(x, &a), 0);
 	ck_assert_int_eq(procsnap_view_process(y, &b), 0);
 	diff_views(a, b, 0, &s);
+	/* The page past the file's end: neither read, nor a difference. */
+	ck_assert_uint_eq(s.f.pages, 2);
+	ck_assert_uint_eq(s.f.unreadable, 1);
+	ck_assert_uint_eq(s.f.by_frame + s.f.by_content, 1);
+	ck_assert_uint_eq(s.f.differing, 0);
 	diff_views(a, b, PROCSNAP_DIFF_NO_FRAMES, &s);
 	ck_assert_uint_eq(s.r.by_frame, 0);
 	ck_assert_uint_eq(s.r.by_content, 33);
