@@ -27,6 +27,8 @@ const struct subcommand subcommands[] = {
 	  "Snapshot a process, collect its evidence, delete it" },
 	{ "scan", scan_main,
 	  "Scan a snapshot or evidence with YARA rules" },
+	{ "diff", diff_main,
+	  "Show what changed between two snapshots, or since one" },
 	{ "version", version_main,
 	  "Show the snapctl, libprocsnap and module versions" },
 	{ "help", help_main,

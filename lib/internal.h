@@ -17,6 +17,7 @@
  *   collect.c   procsnap_collect(): the orchestration
  *   view.c      procsnap_view_*(): a snapshot, evidence directory or process
  *   scan.c      procsnap_rules_*(), procsnap_scan(): YARA over a view
+ *   diff.c      procsnap_diff(): what changed between two views
  */
 #ifndef PROCSNAP_INTERNAL_H
 #define PROCSNAP_INTERNAL_H

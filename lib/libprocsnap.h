@@ -683,6 +683,118 @@ void procsnap_rules_free(struct procsnap_rules *r);
 int procsnap_scan(struct procsnap_view *v, const struct procsnap_rules *r,
 		  unsigned int flags, procsnap_match_fn fn, void *data,
 		  struct procsnap_scan_stats *stats);
+/* procsnap_view_pagemap()'s entries: the kernel's pagemap format. */
+#define PROCSNAP_PM_PRESENT	(1ULL << 63)	/* a page is mapped */
+#define PROCSNAP_PM_SWAP	(1ULL << 62)	/* swapped out (or migrating) */
+#define PROCSNAP_PM_FILE	(1ULL << 61)	/* page cache or shared anon */
+#define PROCSNAP_PM_PFN_MASK	((1ULL << 55) - 1) /* the frame, if present */
+
+/**
+ * procsnap_view_pagemap() - what backs each page of a range
+ * @v:		the view
+ * @addr:	the first page, page-aligned
+ * @n:		how many pages; the range must lie in one segment
+ * @entries:	receives one entry per page
+ *
+ * A snapshot's or a process's entries are those of /proc/PID/pagemap
+ * (the kernel's Documentation/admin-guide/mm/pagemap.rst): present or
+ * swapped, and the page frame number of a present page, which the
+ * kernel reports only to a caller with CAP_SYS_ADMIN and as 0 to anyone
+ * else.  A directory's entries are PROCSNAP_PM_PRESENT where its image
+ * holds data and 0 in its holes, never a frame.  Two present entries of
+ * one frame are one page of memory: its contents are the same in both.
+ *
+ * Return: 0; -EFAULT when the range is not inside one segment; -EINVAL;
+ * or another negative errno (errno set).
+ */
+int procsnap_view_pagemap(struct procsnap_view *v, uint64_t addr, size_t n,
+			  uint64_t *entries);
+
+/*
+ * Comparing two views (LIBPROCSNAP_0.5).  procsnap_diff() says what
+ * changed from view A to view B: which mappings were added, removed or
+ * changed, and which pages hold different bytes.  Pages are compared
+ * wherever an address is mapped in both views, so a mapping whose bounds
+ * or permissions changed is still compared where it overlaps.  Where both
+ * views can name the page frame (a held snapshot or a process, read by a
+ * caller with CAP_SYS_ADMIN), one frame in both means one page and
+ * nothing is read; otherwise both pages are read and compared.  Memory
+ * stays bounded (a few MiB) whatever the views hold.
+ */
+
+/* What differs in a changed mapping: procsnap_diff_ops.mapping()'s @what. */
+#define PROCSNAP_DIFF_END	(1u << 0)	/* its end */
+#define PROCSNAP_DIFF_PERMS	(1u << 1)	/* "rwxp" */
+#define PROCSNAP_DIFF_OFFSET	(1u << 2)	/* its offset in the file */
+#define PROCSNAP_DIFF_FILE	(1u << 3)	/* device, inode or path */
+
+/* procsnap_diff()'s @flags. */
+#define PROCSNAP_DIFF_NO_FRAMES	(1u << 0)	/* read every page, even
+						 * where frames are known */
+
+/* Counts of pages compared, of one overlap or of the whole comparison. */
+struct procsnap_diff_stats {
+	uint64_t start;		/* the overlap [start, end); 0 in a total */
+	uint64_t end;
+	uint64_t pages;		/* compared: mapped in both */
+	uint64_t by_frame;	/* the same frame in both: nothing read */
+	uint64_t by_content;	/* read from both and compared */
+	uint64_t absent;	/* no data in either (zeros): nothing read */
+	uint64_t unreadable;	/* could not be read in one or both */
+	uint64_t differing;	/* of pages, those whose bytes differ */
+	uint64_t ranges;	/* runs of consecutive differing pages */
+};
+
+/*
+ * What procsnap_diff() reports, in this order: every mapping change, in
+ * address order; then, for each overlap of a mapping of A with one of B
+ * in address order, its ranges of differing pages, then its counts.
+ * A NULL callback is not called.  A non-zero return stops the comparison
+ * and is returned.
+ */
+struct procsnap_diff_ops {
+	/*
+	 * A mapping of B that A has not at that start (@a NULL), one of A
+	 * that B has not (@b NULL), or one at the same start in both whose
+	 * @what (PROCSNAP_DIFF_*) differs.
+	 */
+	int (*mapping)(void *data, const struct procsnap_segment *a,
+		       const struct procsnap_segment *b, unsigned int what);
+	/* Pages [start, end) of the overlap of @a and @b differ. */
+	int (*range)(void *data, const struct procsnap_segment *a,
+		     const struct procsnap_segment *b, uint64_t start,
+		     uint64_t end);
+	/* The overlap of @a and @b was compared. */
+	int (*segment)(void *data, const struct procsnap_segment *a,
+		       const struct procsnap_segment *b,
+		       const struct procsnap_diff_stats *stats);
+};
+
+/**
+ * procsnap_diff() - what changed from one view to another
+ * @a:		the earlier view (a snapshot, a directory or a process)
+ * @b:		the later view
+ * @flags:	0 or PROCSNAP_DIFF_NO_FRAMES
+ * @ops:	the callbacks
+ * @data:	for the callbacks
+ * @total:	if not NULL, receives the counts of all overlaps together
+ *
+ * A page with no data in a view (an anonymous page never written, a hole
+ * of an image) holds zeros.  A frame is trusted only where both entries
+ * are present with a non-zero frame: a swapped page (or one under
+ * migration) is read and compared, so is every page of a directory.  A
+ * transparent huge page is reported one 4 KiB frame per page, so a huge
+ * page shared by both views is one frame per page in both and is not read;
+ * one split or copied since is read.  A shared mapping (PROCSNAP_SEG_LIVE)
+ * changes after the instant: in a snapshot it shows the memory as it is
+ * when compared.  A process view is not one instant either.
+ *
+ * Return: 0, what a callback returned, or a negative errno (errno set):
+ * -EINVAL, -ENOMEM, or the error of reading a view.
+ */
+int procsnap_diff(struct procsnap_view *a, struct procsnap_view *b,
+		  unsigned int flags, const struct procsnap_diff_ops *ops,
+		  void *data, struct procsnap_diff_stats *total);
 
 #ifdef __cplusplus
 }

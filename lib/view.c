@@ -36,11 +36,13 @@ struct procsnap_view {
 	const char **files;	/* each segment's image, NULL if none */
 	int img_fd;		/* the image last read, of segment img_index */
 	size_t img_index;
+	uint64_t page_size;
 };
 
 static struct procsnap_view *view_new(int kind)
 {
 	struct procsnap_view *v = calloc(1, sizeof(*v));
+	long page;
 
 	if (!v)
 		return NULL;
@@ -49,6 +51,8 @@ static struct procsnap_view *view_new(int kind)
 	v->img_fd = -1;
 	v->mem.mem_fd = -1;
 	v->mem.pagemap_fd = -1;
+	page = sysconf(_SC_PAGESIZE);
+	v->page_size = page > 0 ? (uint64_t)page : 4096;
 	return v;
 }
 
@@ -542,4 +546,71 @@ int procsnap_view_exe(struct procsnap_view *v, char **pathp)
 		return ps_fail(ENODATA);
 	*pathp = strdup(json_object_get_string(exe));
 	return *pathp ? 0 : ps_fail(ENOMEM);
+}
+
+/* A directory's pagemap: present where the image holds data, no frame. */
+static int image_pagemap(struct procsnap_view *v, size_t i, uint64_t addr,
+			 size_t n, uint64_t *entries)
+{
+	uint64_t page = v->page_size, seg = v->segs[i].start;
+	off_t from = (off_t)(addr - seg), to = from + (off_t)(n * page);
+	off_t data_at, hole_at = from;
+	int fd = image_fd(v, i);
+	size_t k;
+
+	if (fd < 0)
+		return fd;
+	memset(entries, 0, n * sizeof(*entries));
+	for (;;) {
+		data_at = lseek(fd, hole_at, SEEK_DATA);
+		if (data_at < 0 || data_at >= to)
+			return data_at < 0 && errno != ENXIO ? ps_fail(errno) : 0;
+		hole_at = lseek(fd, data_at, SEEK_HOLE);
+		if (hole_at < 0)
+			return ps_fail(errno);
+		if (hole_at > to)
+			hole_at = to;
+		/* A page the extent touches at all holds data. */
+		for (k = (size_t)(data_at - from) / page;
+		     k < ((size_t)(hole_at - from) + page - 1) / page; k++)
+			entries[k] = PROCSNAP_PM_PRESENT;
+	}
+}
+
+PROCSNAP_EXPORT
+int procsnap_view_pagemap(struct procsnap_view *v, uint64_t addr, size_t n,
+			  uint64_t *entries)
+{
+	size_t got = 0;
+	uint64_t page;
+	ssize_t i, r;
+
+	if (!v || (!entries && n))
+		return ps_fail(EINVAL);
+	page = v->page_size;
+	if (addr % page || n > (UINT64_MAX - addr) / page)
+		return ps_fail(EINVAL);
+	i = find_segment(v, addr, n * page);
+	if (i < 0)
+		return ps_fail(EFAULT);
+	if (v->kind == PROCSNAP_VIEW_DIR) {
+		if (v->segs[i].flags & PROCSNAP_SEG_UNREADABLE) {
+			memset(entries, 0, n * sizeof(*entries));
+			return 0;
+		}
+		return image_pagemap(v, (size_t)i, addr, n, entries);
+	}
+	while (got < n) {
+		r = pread(v->mem.pagemap_fd, entries + got,
+			  (n - got) * sizeof(*entries),
+			  (off_t)((addr / page + got) * sizeof(*entries)));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return ps_fail(errno);
+		if (r < (ssize_t)sizeof(*entries))
+			return ps_fail(EIO);
+		got += (size_t)r / sizeof(*entries);
+	}
+	return 0;
 }
