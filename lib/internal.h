@@ -16,6 +16,7 @@
  *   manifest.c  manifest.json
  *   collect.c   procsnap_collect(): the orchestration
  *   view.c      procsnap_view_*(): a snapshot, evidence directory or process
+ *   triage.c    procsnap_triage(): what in a view looks injected
  */
 #ifndef PROCSNAP_INTERNAL_H
 #define PROCSNAP_INTERNAL_H
