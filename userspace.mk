@@ -38,7 +38,8 @@ US_LIB_OBJS := lib/libprocsnap.o lib/maps.o lib/json.o lib/hash.o \
 	       lib/view.o lib/triage.o
 US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
 	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
-	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o
+	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o \
+	       cli/triage.o
 US_CLI_MAIN := cli/main.o
 US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 		test/unit/check_lib.c test/unit/check_cli.c \

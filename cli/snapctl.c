@@ -25,6 +25,8 @@ const struct subcommand subcommands[] = {
 	  "Collect a snapshot's evidence: images, core, manifest" },
 	{ "snapshot", snapshot_main,
 	  "Snapshot a process, collect its evidence, delete it" },
+	{ "triage", triage_main,
+	  "Report what in a snapshot or its evidence looks injected" },
 	{ "version", version_main,
 	  "Show the snapctl, libprocsnap and module versions" },
 	{ "help", help_main,

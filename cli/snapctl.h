@@ -32,6 +32,7 @@ int threads_main(int argc, char *argv[]);
 int delete_main(int argc, char *argv[]);
 int collect_main(int argc, char *argv[]);
 int snapshot_main(int argc, char *argv[]);
+int triage_main(int argc, char *argv[]);
 int version_main(int argc, char *argv[]);
 int help_main(int argc, char *argv[]);
 
