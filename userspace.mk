@@ -45,7 +45,8 @@ US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 		test/unit/check_lib.c test/unit/check_cli.c \
 		test/unit/check_snapshot_cli.c test/unit/check_util.c \
 		test/unit/check_collect.c test/unit/check_engine.c \
-		test/unit/check_collect_cli.c test/unit/capture.c \
+		test/unit/check_collect_cli.c test/unit/check_triage.c \
+		test/unit/capture.c \
 		test/unit/fake_device.c $(wildcard test/unit/check_core.c)
 US_TEST_HDRS := test/unit/check_procsnap.h
 

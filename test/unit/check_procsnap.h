@@ -15,6 +15,7 @@ Suite *snapshot_cli_suite(void);
 Suite *collect_suite(void);
 Suite *engine_suite(void);
 Suite *collect_cli_suite(void);
+Suite *triage_suite(void);
 /* check_core.c, if present (the ELF core writer's own tests). */
 Suite *core_suite(void) __attribute__((weak));
 
