@@ -65,7 +65,7 @@ US_MAN3_ALIASES := procsnap_open procsnap_close procsnap_fd \
 		   procsnap_wait procsnap_snapshot procsnap_list \
 		   procsnap_delete procsnap_delete_all procsnap_threads \
 		   procsnap_state_name procsnap_files procsnap_xstate \
-		   procsnap_collect
+		   procsnap_collect procsnap_triage procsnap_finding_name
 
 # kbuild-style "  CC      file" lines, unless V=1 made Q empty (commands
 # are echoed instead) or make -s asked for silence.
