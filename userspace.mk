@@ -35,7 +35,7 @@ US_LIB_DEP_LIBS = $(shell pkg-config --libs $(US_LIB_PKGS))
 US_LIB_OBJS := lib/libprocsnap.o lib/maps.o lib/json.o lib/hash.o \
 	       lib/throttle.o lib/memread.o lib/sink.o lib/procfs.o \
 	       lib/manifest.o lib/collect.o lib/core.o lib/lanes.o \
-	       lib/view.o lib/triage.o
+	       lib/view.o lib/triage.o lib/codediff.o
 US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
 	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
 	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o \
@@ -51,7 +51,7 @@ US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 US_TEST_HDRS := test/unit/check_procsnap.h
 
 US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h lib/core.h \
-	       lib/internal.h lib/utf8.h
+	       lib/internal.h lib/utf8.h lib/triage.h
 US_CLI_HDRS := $(US_LIB_HDRS) cli/snapctl.h cli/util.h cli/subcmd.h \
 	       cli/collect.h cli/request.h
 

@@ -17,6 +17,7 @@
  *   collect.c   procsnap_collect(): the orchestration
  *   view.c      procsnap_view_*(): a snapshot, evidence directory or process
  *   triage.c    procsnap_triage(): what in a view looks injected
+ *   codediff.c  its executable memory against the file mapped, the vDSO
  */
 #ifndef PROCSNAP_INTERNAL_H
 #define PROCSNAP_INTERNAL_H
