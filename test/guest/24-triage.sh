@@ -10,7 +10,9 @@
 # finding's kind, address, length and segment must be the target's own
 # account; nothing else may be found; a clean target gives nothing (exit 0,
 # []).  The evidence directory triages exactly as the snapshot, and the
-# snapshot keeps showing the patch after the target has undone it.
+# snapshot keeps showing the patch after the target has undone it.  A
+# directory is compared with the host as it is now: once the program it
+# was collected from is replaced, its code is reported, not compared.
 . /tests/lib.sh
 . /tests/snaplib.sh
 . /tests/hostile-b-lib.sh
@@ -18,14 +20,14 @@
 check_rc "modprobe procsnap" 0 modprobe procsnap
 need_snapshots
 
-# start NAME MODE [VAR=VALUE...]: injtarget MODE with only PATH and the
-# VARs in its environment (the VM's LD_LIBRARY_PATH gone); sets TP.
+# start NAME MODE [VAR=VALUE...]: injtarget (or $INJ) MODE with only PATH
+# and the VARs in its environment (the VM's LD_LIBRARY_PATH gone); sets TP.
 start() {
 	_n=$1 _m=$2
 	shift 2
 	rm -f "/tmp/$_n.info" "/tmp/$_n.info.tmp" "/tmp/$_n.info.restored"
-	env -i PATH="$PATH" "$@" injtarget --info "/tmp/$_n.info" "$_m" \
-		>"/tmp/$_n.log" 2>&1 &
+	env -i PATH="$PATH" "$@" "${INJ:-injtarget}" --info "/tmp/$_n.info" \
+		"$_m" >"/tmp/$_n.log" 2>&1 &
 	TP=$!
 	PIDS="$PIDS $TP"
 	if ! poll 60 test -f "/tmp/$_n.info"; then
@@ -203,6 +205,39 @@ for m in deleted replaced memfdexe; do
 	rm -rf "/tmp/ev24-$m"
 	cleanup
 done
+
+# ---- evidence of a program replaced after the collection ----
+# The directory is compared with the host as it is now: the executable's
+# path names another file, so its code is not compared but reported.
+cp /usr/bin/injtarget /tmp/injcopy
+if INJ=/tmp/injcopy start later clean; then
+	if req "$TP" && snapctl collect "$C" -o /tmp/ev24-later --format paper \
+		>/tmp/collect24.out 2>&1; then
+		text=$(awk '$2 == "r-xp" && $6 == "/tmp/injcopy" { sub(/-.*/, "", $1); print $1 }' \
+			/tmp/ev24-later/index.txt)
+		first=$(awk '$6 == "/tmp/injcopy" { sub(/-.*/, "", $1); print $1; exit }' \
+			/tmp/ev24-later/index.txt)
+		check_rc "later: the evidence is clean as collected" 0 \
+			snapctl triage /tmp/ev24-later --json
+		cp /bin/busybox /tmp/injcopy.new
+		mv /tmp/injcopy.new /tmp/injcopy
+		check_rc "later: once replaced, exit 7" 7 \
+			snapctl triage /tmp/ev24-later --json
+		cp /tmp/check.out /tmp/later.json
+		check "later: file-replaced at $text" has /tmp/later.json \
+			file-replaced "$text" "$(seg "$text" r-xp /tmp/injcopy),\"why\":\"/tmp/injcopy is another file here \\(dev [0-9a-f:]+ inode [0-9]+\\) than the one mapped \\(dev [0-9a-f:]+ inode [0-9]+\\): not compared\""
+		check "later: exe-replaced at $first" has /tmp/later.json \
+			exe-replaced "$first" '"why":"/tmp/injcopy is another file here'
+		check "later: 2 findings" test "$(nfound /tmp/later.json)" = 2
+		check_rc "later: --no-host: nothing" 0 \
+			snapctl triage /tmp/ev24-later --json --no-host
+		check_out "later: --no-host: []" '^\[\]$'
+	else
+		fail "later: a snapshot and its evidence"
+	fi
+	rm -rf /tmp/ev24-later /tmp/injcopy
+	cleanup
+fi
 
 # ---- misuse ----
 check_rc "no such snapshot: exit 6" 6 snapctl triage 999999
