@@ -141,7 +141,7 @@ static bool is_mapped_file(struct triage *t, size_t i, const struct stat *st)
  * is there (*@other says which); or another negative errno.
  */
 int ps_triage_open_mapped(struct triage *t, size_t i, const char *path,
-		       struct stat *other)
+			  struct stat *other)
 {
 	const int dirs[2] = { AT_FDCWD, t->rootfd };
 	const char *names[2] = { path, path + 1 };

@@ -69,13 +69,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "triage.h"
-
 
 static const char *const finding_names[] = {
 	[PROCSNAP_FIND_ANON_EXEC] = "anon-exec",
