@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -353,19 +354,49 @@ static void kill_exec(pid_t pid)
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 }
 
-/* A copy of /bin/sleep next to this program: @path receives its name. */
-static void copy_sleep(char *path, size_t size)
+/*
+ * Where copies of /bin/sleep go: next to this program, where programs can
+ * be run (/tmp may be noexec).  @pattern gets "DIR/triage-sleep.XXXXXX".
+ */
+static void copy_pattern(char *pattern, size_t size)
 {
-	char self[PATH_MAX - 32], buf[65536];
-	ssize_t n, len;
-	int in, out;
+	char self[PATH_MAX - 32];
+	ssize_t len;
 
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	ck_assert_int_gt(len, 0);
-	ck_assert_int_lt(len, (ssize_t)sizeof(self) - 1);
+	if (len <= 0 || len >= (ssize_t)sizeof(self) - 1) {
+		snprintf(pattern, size, "/tmp/triage-sleep.XXXXXX");
+		return;
+	}
 	self[len] = '\0';
 	*strrchr(self, '/') = '\0';
-	snprintf(path, size, "%s/triage-sleep.XXXXXX", self);
+	snprintf(pattern, size, "%s/triage-sleep.XXXXXX", self);
+}
+
+/* Run in the runner's process after the tests: even after a failure. */
+static void remove_copies(void)
+{
+	char pattern[PATH_MAX];
+	glob_t g;
+	size_t i;
+
+	copy_pattern(pattern, sizeof(pattern));
+	strcpy(strrchr(pattern, '.'), ".*");
+	if (glob(pattern, 0, NULL, &g))
+		return;
+	for (i = 0; i < g.gl_pathc; i++)
+		unlink(g.gl_pathv[i]);
+	globfree(&g);
+}
+
+/* A copy of /bin/sleep: @path receives its name. */
+static void copy_sleep(char *path, size_t size)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out;
+
+	copy_pattern(path, size);
 	out = mkstemp(path);
 	ck_assert_int_ge(out, 0);
 	in = open("/bin/sleep", O_RDONLY);
@@ -744,6 +775,7 @@ Suite *triage_suite(void)
 	TCase *tc_lib = tcase_create("library");
 	TCase *tc_cli = tcase_create("snapctl");
 
+	tcase_add_unchecked_fixture(tc_lib, NULL, remove_copies);
 	tcase_add_test(tc_lib, test_finding_names);
 	tcase_add_test(tc_lib, test_triage_arguments);
 	tcase_add_test(tc_lib, test_triage_injected);
