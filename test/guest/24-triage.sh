@@ -9,7 +9,8 @@
 # copy of themselves, a copy replaced by another file, a memfd.  Each
 # finding's kind, address, length and segment must be the target's own
 # account; nothing else may be found; a clean target gives nothing (exit 0,
-# []).  The evidence directory triages exactly as the snapshot, and the
+# []), and so does a snapshot of snapctl itself at work (glibc, ld.so and
+# its libraries as mapped).  The evidence directory triages exactly as the snapshot, and the
 # snapshot keeps showing the patch after the target has undone it.  A
 # directory is compared with the host as it is now: once the program it
 # was collected from is replaced, its code is reported, not compared.
@@ -59,11 +60,11 @@ in_order() {
 # seg START PERMS PATH: the segment object, as the JSON has it.
 seg() { echo "\"segment\":\\{\"index\":[0-9]+,\"start\":\"$1\",\"end\":\"[0-9a-f]+\",\"perms\":\"$2\",\"offset\":[0-9]+,\"dev\":\"[0-9a-f]+:[0-9a-f]+\",\"inode\":[0-9]+,\"path\":\"$3\"\\}"; }
 
-# triage_both NAME WANT_RC: snapshot the target TP, triage the snapshot
-# into /tmp/NAME.json, collect it and triage the directory; both must exit
-# WANT_RC and say exactly the same.  Sets C.
+# triage_both NAME WANT_RC [REQUEST-ARGS]: snapshot the target TP, triage
+# the snapshot into /tmp/NAME.json, collect it and triage the directory;
+# both must exit WANT_RC and say exactly the same.  Sets C.
 triage_both() {
-	if ! req "$TP"; then
+	if ! req "$TP" $3; then
 		fail "$1: a snapshot of the target (exit $RC)"
 		return 1
 	fi
@@ -161,6 +162,29 @@ if start clean clean; then
 	check_rc "the snapshot is deleted" 0 snapctl delete "$C"
 	rm -rf /tmp/ev24-clean
 	cleanup
+fi
+
+# ---- a clean dynamic program: snapctl itself, collecting slowly ----
+# glibc, ld.so, libprocsnap, libcrypto, libarchive, json-c, libelf, as
+# the host built them, and the lanes' threads: not a single finding.
+if start slow clean && req "$TP"; then
+	env -i PATH="$PATH" snapctl collect "$C" -o /tmp/ev24-slow \
+		--rate 64K --format paper >/tmp/slow.log 2>&1 &
+	TP=$!
+	PIDS="$PIDS $TP"
+	if poll 30 sh -c "grep -q libcrypto /proc/$TP/maps && test -d /tmp/ev24-slow/segments"; then
+		check "dyn: snapctl maps glibc and ld.so" sh -c \
+			"grep -q /libc.so.6 /proc/$TP/maps && grep -q /ld-linux-x86-64.so.2 /proc/$TP/maps"
+		REQ_TIMEOUT=60s
+		triage_both dyn 0 --interrupt
+		check "dyn: an empty array" test "$(cat /tmp/dyn.json)" = "[]"
+		rm -rf /tmp/ev24-dyn
+	else
+		fail "dyn: snapctl collect runs"
+		sed 's/^/    /' /tmp/slow.log
+	fi
+	cleanup
+	rm -rf /tmp/ev24-slow
 fi
 
 # ---- executables deleted, replaced, a memfd ----
