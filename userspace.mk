@@ -36,23 +36,24 @@ US_LIB_DEP_LIBS = $(shell pkg-config --libs $(US_LIB_PKGS))
 US_LIB_OBJS := lib/libprocsnap.o lib/maps.o lib/json.o lib/hash.o \
 	       lib/throttle.o lib/memread.o lib/sink.o lib/procfs.o \
 	       lib/manifest.o lib/collect.o lib/core.o lib/lanes.o \
-	       lib/view.o lib/scan.o lib/diff.o
+	       lib/view.o lib/scan.o lib/diff.o lib/triage.o lib/codediff.o
 US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
 	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
 	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o \
-	       cli/scan.o cli/diff.o
+	       cli/scan.o cli/diff.o cli/triage.o
 US_CLI_MAIN := cli/main.o
 US_TEST_SRCS := test/unit/check_procsnap.c test/unit/check_abi.c \
 		test/unit/check_lib.c test/unit/check_cli.c \
 		test/unit/check_snapshot_cli.c test/unit/check_util.c \
 		test/unit/check_collect.c test/unit/check_engine.c \
 		test/unit/check_collect_cli.c test/unit/check_scan.c \
-		test/unit/check_diff.c test/unit/capture.c \
+		test/unit/check_diff.c test/unit/check_triage.c \
+		test/unit/capture.c \
 		test/unit/fake_device.c $(wildcard test/unit/check_core.c)
 US_TEST_HDRS := test/unit/check_procsnap.h
 
 US_LIB_HDRS := lib/libprocsnap.h module/uapi/procsnap.h lib/core.h \
-	       lib/internal.h lib/utf8.h
+	       lib/internal.h lib/utf8.h lib/triage.h
 US_CLI_HDRS := $(US_LIB_HDRS) cli/snapctl.h cli/util.h cli/subcmd.h \
 	       cli/collect.h cli/request.h cli/scan.h
 
@@ -67,7 +68,8 @@ US_MAN3_ALIASES := procsnap_open procsnap_close procsnap_fd \
 		   procsnap_delete procsnap_delete_all procsnap_threads \
 		   procsnap_state_name procsnap_files procsnap_xstate \
 		   procsnap_collect procsnap_rules_load procsnap_rules_free \
-		   procsnap_scan procsnap_diff
+		   procsnap_scan procsnap_diff procsnap_triage \
+		   procsnap_finding_name
 
 # kbuild-style "  CC      file" lines, unless V=1 made Q empty (commands
 # are echoed instead) or make -s asked for silence.

@@ -29,6 +29,8 @@ const struct subcommand subcommands[] = {
 	  "Scan a snapshot or evidence with YARA rules" },
 	{ "diff", diff_main,
 	  "Show what changed between two snapshots, or since one" },
+	{ "triage", triage_main,
+	  "Report what in a snapshot or its evidence looks injected" },
 	{ "version", version_main,
 	  "Show the snapctl, libprocsnap and module versions" },
 	{ "help", help_main,

@@ -34,6 +34,7 @@ int collect_main(int argc, char *argv[]);
 int snapshot_main(int argc, char *argv[]);
 int scan_main(int argc, char *argv[]);
 int diff_main(int argc, char *argv[]);
+int triage_main(int argc, char *argv[]);
 int version_main(int argc, char *argv[]);
 int help_main(int argc, char *argv[]);
 

@@ -18,6 +18,8 @@
  *   view.c      procsnap_view_*(): a snapshot, evidence directory or process
  *   scan.c      procsnap_rules_*(), procsnap_scan(): YARA over a view
  *   diff.c      procsnap_diff(): what changed between two views
+ *   triage.c    procsnap_triage(): what in a view looks injected
+ *   codediff.c  its executable memory against the file mapped, the vDSO
  */
 #ifndef PROCSNAP_INTERNAL_H
 #define PROCSNAP_INTERNAL_H

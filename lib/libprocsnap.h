@@ -796,6 +796,97 @@ int procsnap_diff(struct procsnap_view *a, struct procsnap_view *b,
 		  unsigned int flags, const struct procsnap_diff_ops *ops,
 		  void *data, struct procsnap_diff_stats *total);
 
+/*
+ * Triage (LIBPROCSNAP_0.5): what in a view looks injected, in the manner
+ * of Volatility's linux.malfind and pe-sieve, on a consistent snapshot of
+ * a live process.  Each finding has a kind with a stable name
+ * (procsnap_finding_name()); the numbers are stable too.
+ */
+#define PROCSNAP_FIND_ANON_EXEC		1  /* "anon-exec": executable
+					    * anonymous memory */
+#define PROCSNAP_FIND_DELETED_EXEC	2  /* "deleted-file-exec": an
+					    * executable mapping of a
+					    * deleted file */
+#define PROCSNAP_FIND_MEMFD_EXEC	3  /* "memfd-exec": an executable
+					    * memfd mapping */
+#define PROCSNAP_FIND_RWX		4  /* "rwx": writable and
+					    * executable */
+#define PROCSNAP_FIND_ELF_IN_ANON	5  /* "elf-in-anon": an ELF header
+					    * at a page start of anonymous,
+					    * memfd or deleted-file memory */
+#define PROCSNAP_FIND_PATCHED_CODE	6  /* "patched-code": executable
+					    * memory differs from the file
+					    * it maps (or from this
+					    * kernel's vDSO) */
+#define PROCSNAP_FIND_FILE_REPLACED	7  /* "file-replaced": the path of
+					    * an executable mapping names
+					    * another file now; not
+					    * compared */
+#define PROCSNAP_FIND_LOADER_ENV	8  /* "loader-env": LD_PRELOAD and
+					    * friends in the environment */
+#define PROCSNAP_FIND_EXE_DELETED	9  /* "exe-deleted": the executable
+					    * was deleted */
+#define PROCSNAP_FIND_EXE_REPLACED	10 /* "exe-replaced": its path
+					    * names another file now */
+#define PROCSNAP_FIND_EXE_MEMFD		11 /* "exe-memfd": the executable
+					    * is a memfd */
+
+/* struct procsnap_finding's segment when the finding has none. */
+#define PROCSNAP_NO_SEGMENT ((size_t)-1)
+
+/*
+ * One finding, valid during the callback only.  The structure may grow at
+ * its end in later versions (the library allocates it).
+ */
+struct procsnap_finding {
+	unsigned int kind;		/* PROCSNAP_FIND_* */
+	size_t segment;			/* index into procsnap_view_segments(),
+					 * or PROCSNAP_NO_SEGMENT */
+	const struct procsnap_segment *seg;	/* that segment, or NULL */
+	uint64_t address;		/* where; 0 without a segment */
+	uint64_t length;		/* bytes from address; 0 when not
+					 * meaningful */
+	uint64_t file_offset;		/* patched-code: where address is in
+					 * the file (or the vDSO); else 0 */
+	const char *why;		/* for a human, one line */
+};
+
+/* procsnap_triage()'s flags. */
+#define PROCSNAP_TRIAGE_NO_HOST	(1u << 0) /* compare nothing with this
+					   * host: its files, its vDSO */
+
+/* Called for each finding; a non-zero return stops and is returned. */
+typedef int (*procsnap_finding_fn)(void *data,
+				   const struct procsnap_finding *f);
+
+/**
+ * procsnap_triage() - report what looks injected
+ * @v:		the view
+ * @flags:	PROCSNAP_TRIAGE_*
+ * @fn:		called for each finding, in a fixed order: the segments in
+ *		address order (for each: its executable kind, rwx, ELF
+ *		headers and patched code in address order, a replaced
+ *		file), then the executable, then the environment
+ * @data:	for @fn
+ *
+ * Unreadable memory is skipped; an environment or executable that the
+ * view does not know is not examined.  Without PROCSNAP_TRIAGE_NO_HOST the
+ * files of executable mappings are opened on this host (read-only, only
+ * when their device and inode are those mapped) and the [vDSO] is
+ * compared with this process's when their build-ids match.
+ *
+ * Return: 0, what @fn returned, or a negative errno (errno set): -EINVAL
+ * bad arguments, -ENOMEM.
+ */
+int procsnap_triage(struct procsnap_view *v, unsigned int flags,
+		    procsnap_finding_fn fn, void *data);
+
+/**
+ * procsnap_finding_name() - the stable name of a finding's kind,
+ * "anon-exec" ..., or NULL for an unknown kind.
+ */
+const char *procsnap_finding_name(unsigned int kind);
+
 #ifdef __cplusplus
 }
 #endif

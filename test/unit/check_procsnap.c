@@ -23,6 +23,7 @@ int main(void)
 	srunner_add_suite(sr, collect_cli_suite());
 	srunner_add_suite(sr, scan_suite());
 	srunner_add_suite(sr, diff_suite());
+	srunner_add_suite(sr, triage_suite());
 	if (core_suite)
 		srunner_add_suite(sr, core_suite());
 

@@ -17,6 +17,7 @@ Suite *engine_suite(void);
 Suite *collect_cli_suite(void);
 Suite *scan_suite(void);
 Suite *diff_suite(void);
+Suite *triage_suite(void);
 /* check_core.c, if present (the ELF core writer's own tests). */
 Suite *core_suite(void) __attribute__((weak));
 
