@@ -11,6 +11,7 @@
 
 static const char *const snapshot_flag_names[] = {
 	"owned",	/* PROCSNAP_SNAPSHOT_OWNED */
+	"label_truncated",	/* PROCSNAP_SNAPSHOT_LABEL_TRUNCATED */
 };
 
 #define TABLE_FORMAT "%7s  %7s  %-16s  %-25s  %9s  %7s  %8s  %s\n"

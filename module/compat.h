@@ -149,4 +149,26 @@ static inline u64 procsnap_cap_u64(kernel_cap_t cap)
 }
 #endif
 
+/*
+ * The secid of current's subjective credentials: security_task_getsecid()
+ * up to 5.12, security_task_getsecid_subj() in 5.13 to 5.15.
+ */
+#include <linux/security.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
+static inline void procsnap_current_secid(u32 *secid)
+{
+	security_current_getsecid_subj(secid);
+}
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 13, 0)
+static inline void procsnap_current_secid(u32 *secid)
+{
+	security_task_getsecid_subj(current, secid);
+}
+#else
+static inline void procsnap_current_secid(u32 *secid)
+{
+	security_task_getsecid(current, secid);
+}
+#endif
+
 #endif /* PROCSNAP_COMPAT_H */

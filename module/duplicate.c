@@ -376,6 +376,8 @@ static struct procsnap_snapshot *build_snapshot(struct procsnap_request *req,
 	snap->cred = get_cred(req->cred);
 	/* Credentials never change in place: a reference is the instant. */
 	snap->target_cred = get_current_cred();
+	/* AppArmor has no label for a cred, only for current's. */
+	procsnap_current_secid(&snap->target_secid);
 	snap->memcg = req->memcg;
 #ifdef CONFIG_MEMCG
 	/* For the clone, which names the recorded paths after the instant. */

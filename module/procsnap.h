@@ -152,6 +152,9 @@ struct procsnap_snapshot {
 	kuid_t requester_uid;
 	const struct cred *cred;	/* the requester's: the clone's own */
 	const struct cred *target_cred;	/* the target's at the instant; held */
+	u32 target_secid;		/* its LSM secid at the instant */
+	/* Its label: kmalloc'd by the clone before it reports detached. */
+	char *target_label;
 	struct mem_cgroup *memcg;	/* the requester's, charged; held */
 	unsigned int nr_threads;
 	struct procsnap_thread_rec *threads;
@@ -274,6 +277,7 @@ void procsnap_rehide(struct mm_struct *mm, const struct procsnap_hidden *h);
 void procsnap_hidden_free(struct procsnap_hidden *h);
 
 void procsnap_describe_files(struct procsnap_snapshot *snap);
+void procsnap_describe_label(struct procsnap_snapshot *snap);
 void procsnap_free_files(struct procsnap_snapshot *snap);
 int procsnap_snapshot_files(pid_t nr, void __user *entries, u32 entry_size,
 			    u32 *nr_entries, u32 *total);

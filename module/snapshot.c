@@ -120,6 +120,7 @@ static void snapshot_release(struct kref *kref)
 		put_cred(snap->cred);
 	if (snap->target_cred)
 		put_cred(snap->target_cred);
+	kfree(snap->target_label);
 	put_pid(snap->clone_pid);
 	put_pid(snap->target_pid);
 	if (snap->clone)
@@ -178,6 +179,7 @@ static int procsnap_clone_main(void *arg)
 	if (!READ_ONCE(snap->abort)) {
 		clone_detach();
 		procsnap_describe_files(snap);
+		procsnap_describe_label(snap);
 	}
 	complete_all(&snap->detached);
 	if (!READ_ONCE(snap->abort)) {
@@ -633,6 +635,10 @@ static void fill_info(struct procsnap_snapshot *snap,
 	info->nr_files = snap->nr_files;
 	if (snap->target_cred)
 		fill_target_creds(snap->target_cred, info);
+	if (snap->target_label &&
+	    strscpy(info->target_label, snap->target_label,
+		    sizeof(info->target_label)) < 0)
+		info->flags |= PROCSNAP_SNAPSHOT_LABEL_TRUNCATED;
 	mm = get_task_mm(snap->clone);
 	if (mm) {
 		info->resident_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;

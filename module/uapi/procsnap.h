@@ -94,11 +94,14 @@ struct procsnap_version {
 #define PROCSNAP_FEAT_THREAD_META	_BITULL(6)
 /* LIST fills in the target's credentials at the instant (VER2 entries). */
 #define PROCSNAP_FEAT_TARGET_CREDS	_BITULL(7)
+/* LIST fills in the target's LSM label at the instant (VER3 entries). */
+#define PROCSNAP_FEAT_TARGET_LABEL	_BITULL(8)
 #define PROCSNAP_FEAT_ALL \
 	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE | \
 	 PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES | \
 	 PROCSNAP_FEAT_NAMES_AFTER | PROCSNAP_FEAT_RECOVERS_HIDDEN | \
-	 PROCSNAP_FEAT_THREAD_META | PROCSNAP_FEAT_TARGET_CREDS)
+	 PROCSNAP_FEAT_THREAD_META | PROCSNAP_FEAT_TARGET_CREDS | \
+	 PROCSNAP_FEAT_TARGET_LABEL)
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -223,6 +226,10 @@ struct procsnap_state_arg {
 
 /* The snapshot is owned by the open file that requested it. */
 #define PROCSNAP_SNAPSHOT_OWNED		_BITUL(0)
+/* target_label holds only the start of a longer label. */
+#define PROCSNAP_SNAPSHOT_LABEL_TRUNCATED _BITUL(1)
+
+#define PROCSNAP_LABEL_LEN	256
 
 /**
  * struct procsnap_snapshot_info - one held snapshot, as LIST reports it
@@ -274,9 +281,15 @@ struct procsnap_state_arg {
  * @target_securebits:	its securebits
  * @reserved1:		zero
  * @reserved2:		zero
+ * @target_label:	the target's security context at the instant, as the
+ *			LSM gives it for its secid (AppArmor's profile name,
+ *			SELinux's or Smack's context), NUL-
+ *			terminated; "" when no LSM labels tasks (VER3, with
+ *			PROCSNAP_FEAT_TARGET_LABEL; see
+ *			PROCSNAP_SNAPSHOT_LABEL_TRUNCATED)
  *
  * The snapshot runs with the requester's credentials, so /proc/CLONE/status
- * shows the requester's ids: the target's are these.
+ * and /proc/CLONE/attr/current show the requester's: the target's are these.
  *
  * The phases are those of the last attempt when threads born or dying
  * made the duplication start over; @pause_ns and @quiesce_ns count all.
@@ -312,11 +325,13 @@ struct procsnap_snapshot_info {
 	__u32 target_securebits;
 	__u32 reserved1;
 	__u64 reserved2[3];
+	char target_label[PROCSNAP_LABEL_LEN];
 };
 
 #define PROCSNAP_SNAPSHOT_INFO_SIZE_VER0	112
 #define PROCSNAP_SNAPSHOT_INFO_SIZE_VER1	176	/* the phases */
 #define PROCSNAP_SNAPSHOT_INFO_SIZE_VER2	280	/* the target's creds */
+#define PROCSNAP_SNAPSHOT_INFO_SIZE_VER3	536	/* its LSM label */
 
 /**
  * struct procsnap_list_arg - LIST argument

@@ -66,13 +66,17 @@ START_TEST(test_constants)
 	ck_assert_uint_eq(PROCSNAP_FEAT_RECOVERS_HIDDEN, 32);
 	ck_assert_uint_eq(PROCSNAP_FEAT_THREAD_META, 64);
 	ck_assert_uint_eq(PROCSNAP_FEAT_TARGET_CREDS, 128);
+	ck_assert_uint_eq(PROCSNAP_FEAT_TARGET_LABEL, 256);
+	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_LABEL_TRUNCATED, 2);
+	ck_assert_uint_eq(PROCSNAP_LABEL_LEN, 256);
 	ck_assert_uint_eq(PROCSNAP_FEAT_ALL,
 			  PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE |
 			  PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES |
 			  PROCSNAP_FEAT_NAMES_AFTER |
 			  PROCSNAP_FEAT_RECOVERS_HIDDEN |
 			  PROCSNAP_FEAT_THREAD_META |
-			  PROCSNAP_FEAT_TARGET_CREDS);
+			  PROCSNAP_FEAT_TARGET_CREDS |
+			  PROCSNAP_FEAT_TARGET_LABEL);
 }
 END_TEST
 
@@ -142,7 +146,7 @@ START_TEST(test_snapshot_info_layout)
 {
 	typedef struct procsnap_snapshot_info T;
 
-	ASSERT_SIZE(T, PROCSNAP_SNAPSHOT_INFO_SIZE_VER2);
+	ASSERT_SIZE(T, PROCSNAP_SNAPSHOT_INFO_SIZE_VER3);
 	ASSERT_FIELD(T, clone_pid, 0, 4);
 	ASSERT_FIELD(T, target_pid, 4, 4);
 	ASSERT_FIELD(T, target_comm, 8, PROCSNAP_COMM_LEN);
@@ -179,6 +183,9 @@ START_TEST(test_snapshot_info_layout)
 	ASSERT_FIELD(T, target_securebits, 248, 4);
 	ASSERT_FIELD(T, reserved1, 252, 4);
 	ASSERT_FIELD(T, reserved2, 256, 24);
+	/* VER3 (PROCSNAP_FEAT_TARGET_LABEL) grew at the end. */
+	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_INFO_SIZE_VER2, 280);
+	ASSERT_FIELD(T, target_label, 280, PROCSNAP_LABEL_LEN);
 }
 END_TEST
 

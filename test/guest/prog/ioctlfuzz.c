@@ -979,11 +979,16 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 			/* Fields past entry_size are the next entry's. */
 			int phases = entry_size >= offsetof(struct procsnap_snapshot_info,
 							    reserved);
-			int reserved = entry_size >= sizeof(*s);
+			int reserved = entry_size >= offsetof(struct procsnap_snapshot_info,
+							      target_label);
+			int label = entry_size >= sizeof(*s);
 
 			if (s->clone_pid <= 0 || s->target_pid < 0 ||
-			    (s->flags & ~PROCSNAP_SNAPSHOT_OWNED) ||
+			    (s->flags & ~(PROCSNAP_SNAPSHOT_OWNED |
+					  PROCSNAP_SNAPSHOT_LABEL_TRUNCATED)) ||
 			    !memchr(s->target_comm, 0, sizeof(s->target_comm)) ||
+			    (label && !memchr(s->target_label, 0,
+					      sizeof(s->target_label))) ||
 			    (reserved && (s->reserved0 || s->reserved1 ||
 					  !tail_zero((const void *)s->reserved,
 						     0, sizeof(s->reserved)) ||
