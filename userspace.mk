@@ -36,7 +36,8 @@ US_LIB_DEP_LIBS = $(shell pkg-config --libs $(US_LIB_PKGS))
 US_LIB_OBJS := lib/libprocsnap.o lib/maps.o lib/json.o lib/hash.o \
 	       lib/throttle.o lib/memread.o lib/sink.o lib/procfs.o \
 	       lib/manifest.o lib/collect.o lib/core.o lib/lanes.o \
-	       lib/view.o lib/scan.o lib/diff.o lib/triage.o lib/codediff.o
+	       lib/view.o lib/scan.o lib/diff.o lib/triage.o lib/codediff.o \
+	       lib/sockets.o
 US_CLI_OBJS := cli/snapctl.o cli/util.o cli/subcmd.o cli/version.o \
 	       cli/help.o cli/request.o cli/state.o cli/cancel.o cli/list.o \
 	       cli/threads.o cli/delete.o cli/collect.o cli/snapshot.o \

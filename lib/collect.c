@@ -13,6 +13,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,8 @@ struct collector {
 	size_t nr_maps;
 	struct ps_segment *segs;
 	char *auxv, *cmdline, *exe, *cgroup, *environ;
+	char label[PROCSNAP_LABEL_LEN + 1];	/* the target's LSM label */
+	struct ps_sockets sockets;
 	size_t auxv_len, cmdline_len, environ_len;
 
 	struct ps_mem mem;
@@ -177,6 +180,28 @@ static void read_ids(struct collector *c)
 	for (i = 0; i < 5; i++)
 		snprintf(c->ev.caps[i], sizeof(c->ev.caps[i]), "%016" PRIx64,
 			 (uint64_t)s->target_cap[i]);
+	/* /proc/CLONE/attr/current is the requester's: never read it. */
+	if (c->ev.module.features & PROCSNAP_FEAT_TARGET_LABEL) {
+		memcpy(c->label, s->target_label, PROCSNAP_LABEL_LEN);
+		c->label[PROCSNAP_LABEL_LEN] = '\0';
+		c->ev.lsm_label = c->label;
+		c->ev.lsm_label_truncated =
+			s->flags & PROCSNAP_SNAPSHOT_LABEL_TRUNCATED;
+	}
+}
+
+/* Only when a recorded descriptor is a socket: the tables can be long. */
+static void read_sockets(struct collector *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_files; i++) {
+		if (S_ISSOCK(c->files[i].mode)) {
+			if (!ps_sockets_read(c->procfd, &c->sockets))
+				c->ev.sockets = &c->sockets;
+			return;
+		}
+	}
 }
 
 static void read_namespaces(struct collector *c)
@@ -298,6 +323,7 @@ static int proc_metadata(struct collector *c)
 	}
 	read_ids(c);
 	read_namespaces(c);
+	read_sockets(c);
 	read_host(c);
 	return 0;
 }
@@ -759,6 +785,7 @@ static void collector_free(struct collector *c)
 	free(c->core_threads);
 	free(c->threads);
 	free(c->files);
+	ps_sockets_free(&c->sockets);
 	free(c->maps_text);
 	free(c->maps_parsed);
 	free(c->maps);

@@ -20,6 +20,7 @@
  *   diff.c      procsnap_diff(): what changed between two views
  *   triage.c    procsnap_triage(): what in a view looks injected
  *   codediff.c  its executable memory against the file mapped, the vDSO
+ *   sockets.c   the endpoints and peers of the target's sockets
  */
 #ifndef PROCSNAP_INTERNAL_H
 #define PROCSNAP_INTERNAL_H
@@ -312,6 +313,40 @@ extern const char *const ps_limit_names[PS_NR_LIMITS];
 /* Parse /proc/PID/limits @text; -EINVAL if it is not what 6.x prints. */
 int ps_parse_limits(const char *text, struct ps_limit limits[PS_NR_LIMITS]);
 
+/* ---- sockets.c ---- */
+
+/* One socket of the target's network namespace. */
+struct ps_socket {
+	uint64_t ino;
+	int family;		/* AF_UNIX, AF_INET, AF_INET6 */
+	int type;		/* a unix socket's SOCK_* */
+	const char *proto;	/* "tcp", "udp" or "unix" */
+	int state;		/* TCP_* numbers, for unix sockets too */
+	char local[128];	/* "addr:port", or a unix socket's name */
+	char remote[128];	/* "addr:port" */
+	bool have_path;		/* a unix socket with a name in local */
+	bool have_diag;		/* a unix socket sock_diag described */
+	bool have_peer;
+	uint64_t peer_ino;	/* a connected unix socket's peer */
+};
+
+struct ps_sockets {
+	struct ps_socket *v;
+	size_t n;
+	size_t cap;
+	int unix_diag_err;	/* why unix peers are unknown, or 0 */
+};
+
+/* The sockets of the namespace of /proc/PID (@procfd). */
+int ps_sockets_read(int procfd, struct ps_sockets *t);
+void ps_sockets_free(struct ps_sockets *t);
+const struct ps_socket *ps_sockets_find(const struct ps_sockets *t,
+					uint64_t ino);
+/* "ESTABLISHED", "LISTEN", ...; NULL if unknown. */
+const char *ps_socket_state_name(const struct ps_socket *s);
+/* "stream", "dgram", "seqpacket", "raw"; NULL if unknown. */
+const char *ps_socket_type_name(int type);
+
 /* ---- manifest.c ---- */
 
 /* What became of one mapping. */
@@ -347,6 +382,8 @@ struct ps_evidence {
 	bool have_exe_sha;
 	char exe_sha[PS_SHA256_HEX];
 	bool have_ids;
+	const char *lsm_label;		/* NULL if unknown */
+	bool lsm_label_truncated;
 	uint64_t uid[4];
 	uint64_t gid[4];
 	char caps[5][24];		/* inh prm eff bnd amb; "" unknown */
@@ -365,6 +402,8 @@ struct ps_evidence {
 	bool have_files;
 	const struct procsnap_file_info *files;
 	size_t nr_files;
+	/* The namespace's sockets, for the files that are; NULL if unread. */
+	const struct ps_sockets *sockets;
 	const struct ps_map *maps;
 	const struct ps_segment *segs;
 	size_t nr_maps;

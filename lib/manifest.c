@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* manifest.json: see doc/evidence-format.md for every field. */
 #include <inttypes.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +238,12 @@ static void write_target(struct ps_json *j, const struct ps_evidence *ev)
 	write_ids(j, "gid", ev->have_ids, ev->gid);
 	for (i = 0; i < 5; i++)
 		key_string(j, cap_keys[i], ev->caps[i][0] ? ev->caps[i] : NULL);
+	key_string(j, "lsm_label", ev->lsm_label);
+	ps_json_key(j, "lsm_label_truncated");
+	if (ev->lsm_label)
+		ps_json_bool(j, ev->lsm_label_truncated);
+	else
+		ps_json_null(j);
 	ps_json_key(j, "namespaces");
 	ps_json_object_begin(j);
 	for (i = 0; i < PS_NR_NS; i++)
@@ -324,6 +332,47 @@ static void write_threads(struct ps_json *j, const struct ps_evidence *ev)
 	ps_json_array_end(j);
 }
 
+static void write_socket(struct ps_json *j, const struct ps_evidence *ev,
+			 const struct procsnap_file_info *fi)
+{
+	const struct ps_socket *s;
+
+	ps_json_key(j, "socket");
+	if (!S_ISSOCK(fi->mode) || !ev->sockets) {
+		ps_json_null(j);
+		return;
+	}
+	s = ps_sockets_find(ev->sockets, fi->ino);
+	ps_json_object_begin(j);
+	ps_json_key(j, "found");
+	ps_json_bool(j, s != NULL);
+	if (!s) {
+		ps_json_object_end(j);
+		return;
+	}
+	key_string(j, "family", s->family == AF_UNIX ? "unix" :
+		   s->family == AF_INET6 ? "inet6" : "inet");
+	key_string(j, "protocol", s->proto);
+	key_string(j, "type", s->family == AF_UNIX ?
+		   ps_socket_type_name(s->type) :
+		   !strcmp(s->proto, "tcp") ? "stream" : "dgram");
+	key_string(j, "state", ps_socket_state_name(s));
+	if (s->family == AF_UNIX) {
+		key_string(j, "path", s->have_path ? s->local : NULL);
+		ps_json_key(j, "peer_ino");
+		if (s->have_peer)
+			ps_json_u64(j, s->peer_ino);
+		else
+			ps_json_null(j);
+		ps_json_key(j, "peer_known");
+		ps_json_bool(j, s->have_diag);
+	} else {
+		key_string(j, "local", s->local);
+		key_string(j, "remote", s->remote);
+	}
+	ps_json_object_end(j);
+}
+
 static void write_files(struct ps_json *j, const struct ps_evidence *ev)
 {
 	const struct procsnap_file_info *fi;
@@ -349,6 +398,7 @@ static void write_files(struct ps_json *j, const struct ps_evidence *ev)
 		ps_json_string_len(j, fi->path, len);
 		ps_json_key(j, "path_truncated");
 		ps_json_bool(j, fi->path_len > len);
+		write_socket(j, ev, fi);
 		ps_json_object_end(j);
 	}
 	ps_json_array_end(j);

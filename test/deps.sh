@@ -15,7 +15,8 @@ flavours=("$@")
 [ ${#flavours[@]} -gt 0 ] || flavours=(generic)
 
 tools=(make gcc pkg-config check busybox-static qemu-system-x86 cpio kmod
-       dkms gzip xz-utils sparse libelf-dev libssl-dev libarchive-dev libjson-c-dev libyara-dev yara gdb)
+       dkms gzip xz-utils sparse libelf-dev libssl-dev libarchive-dev libjson-c-dev libyara-dev yara gdb
+       apparmor)
 
 missing_pkgs() {
 	local p

@@ -171,6 +171,7 @@ static void engine_setup(void)
 	fake.snaps[0].target_uid[3] = 1004;
 	fake.snaps[0].target_gid[1] = 2002;
 	fake.snaps[0].target_cap[2] = 0x1234;
+	strcpy(fake.snaps[0].target_label, "engine-profile (enforce)");
 	fake.nr_threads = 1;
 	fake.threads[0].tid = child;
 	fake.threads[0].flags = PROCSNAP_THREAD_DUPLICATED;
@@ -425,7 +426,10 @@ START_TEST(test_collect_dir)
 	ck_assert_contains(manifest, "\"comm\": \"engine\"");
 	ck_assert_contains(manifest, "\"snapctl\": \"9.9\"");
 	ck_assert_contains(manifest, "\"version\": \"0.3.0-test\"");
-	ck_assert_contains(manifest, "\"features\": \"0xff\"");
+	ck_assert_contains(manifest, "\"features\": \"0x1ff\"");
+	ck_assert_contains(manifest,
+			   "\"lsm_label\": \"engine-profile (enforce)\"");
+	ck_assert_contains(manifest, "\"lsm_label_truncated\": false");
 	ck_assert_contains(manifest, "\"requester_uid\": 4242");
 	ck_assert_contains(manifest, "\"pause_ns\": 12345");
 	ck_assert_contains(manifest, "\"xstate_size\": 576");

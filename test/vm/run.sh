@@ -191,10 +191,12 @@ if [ -n "$modopts" ]; then
 fi
 cp "$kmods"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$rel/"
 
-# The 9p share's modules, in dependency order (built into the debug kernel).
+# The 9p share's modules, in dependency order (built into the debug kernel),
+# and unix_diag: the evidence names a unix socket's peer through it.
 : >"$work/9p-modules"
 if [ -n "$kroot" ]; then
-	modprobe -d "$kroot" -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p |
+	modprobe -d "$kroot" -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p \
+		unix_diag |
 		awk '$1 == "insmod" { print $2 }' >"$work/9p-modules"
 fi
 : >"$stage/etc/procsnap-vm.modules"
@@ -226,6 +228,9 @@ copy_libs() {
 install -m 0755 "$top/cli/snapctl" "$stage/usr/bin/snapctl"
 cp -a "$top"/lib/libprocsnap.so* "$stage/usr/lib/"
 copy_libs "$top/cli/snapctl"
+# 25-lsm confines a target with an AppArmor profile compiled in the guest,
+# against the guest kernel's features.
+with_bins="$with_bins $(command -v apparmor_parser || true)"
 for bin in $with_bins; do
 	path=$(command -v "$bin" || true)
 	if [ -z "$path" ]; then

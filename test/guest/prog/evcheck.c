@@ -1015,6 +1015,9 @@ static void check_header(struct jv *m, const struct mopts *o)
 			prob("%s: '%s', want 16 hex digits as in "
 			     "/proc/PID/status", p, s);
 	}
+	/* "" when no LSM labels tasks; null only from an older module. */
+	want_str(m, "target.lsm_label");
+	want(m, "target.lsm_label_truncated", J_BOOL);
 	struct jv *ns = want(m, "target.namespaces", J_OBJ);
 	if (ns && !jget(ns, "mnt"))
 		prob("target.namespaces: no mnt");
