@@ -70,7 +70,11 @@ US_MAN3_ALIASES := procsnap_open procsnap_close procsnap_fd \
 		   procsnap_state_name procsnap_files procsnap_xstate \
 		   procsnap_collect procsnap_rules_load procsnap_rules_free \
 		   procsnap_scan procsnap_diff procsnap_triage \
-		   procsnap_finding_name
+		   procsnap_finding_name procsnap_view_snapshot procsnap_view_dir \
+		   procsnap_view_process procsnap_view_close procsnap_view_kind \
+		   procsnap_view_pid procsnap_view_target procsnap_view_segments \
+		   procsnap_view_extents procsnap_view_read procsnap_view_environ \
+		   procsnap_view_exe procsnap_view_pagemap
 
 # kbuild-style "  CC      file" lines, unless V=1 made Q empty (commands
 # are echoed instead) or make -s asked for silence.
