@@ -16,7 +16,7 @@ hb_start sock socktarget || { rmmod procsnap; exit 1; }
 t=$TP
 v() { ival sock "$1"; }
 
-if ! req "$t"; then
+if ! req "$t" --interrupt; then
 	fail "a snapshot of the target (exit $RC)"
 	hb_finish
 	exit 1
@@ -91,7 +91,7 @@ if unshare -n true 2>/dev/null; then
 	PIDS="$PIDS $ns $t"
 	poll 10 test -f /tmp/sockns.info
 	nsv() { sed -n "s/^$1=//p" /tmp/sockns.info; }
-	if req "$ns"; then
+	if req "$ns" --interrupt; then
 		rm -rf /tmp/ev26ns
 		snapctl collect "$C" -o /tmp/ev26ns >/dev/null 2>&1
 		m=/tmp/ev26ns/manifest.json

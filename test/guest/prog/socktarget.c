@@ -7,7 +7,8 @@
  * /tmp/socktarget.sock with a connection to it.  Writes "key=value" lines
  * (descriptors, inodes, ports) to the --info file, then waits: SIGUSR1
  * closes the UDP socket (to see a socket gone between the snapshot and the
- * collection), SIGTERM ends it.
+ * collection), SIGTERM ends it.  It waits in pause(): snapshot it with
+ * --interrupt.
  *
  * usage: socktarget --info FILE
  */
