@@ -30,6 +30,10 @@ module_param_named(max_snapshots_per_user, procsnap_max_snapshots_per_user,
 MODULE_PARM_DESC(max_snapshots_per_user,
 		 "Snapshots plus requests in flight one user (by real uid of the requester, root included) may hold; REQUEST fails with EDQUOT beyond (default 64, 0 for no limit)");
 
+module_param_named(freeze_max_bytes, procsnap_freeze_max_bytes, ulong, 0644);
+MODULE_PARM_DESC(freeze_max_bytes,
+		 "The most shared memory a request with PROCSNAP_REQUEST_FREEZE_SHARED may have copied in the pause, in bytes; a larger freeze_limit fails with EINVAL (default 1 GiB)");
+
 /* Written under procsnap_lock; a racing reset only loses one sample. */
 static int max_hold_set(const char *val, const struct kernel_param *kp)
 {

@@ -724,7 +724,10 @@ static void gen_struct(struct thread *t, struct gen *g)
 					    PROCSNAP_REQUEST_FLAGS : 0);
 		g->u.tgt.pid = pick_pid(t);
 		g->u.tgt.reserved0 = (uint32_t)maybe_junk(t, 5);
-		g->u.tgt.reserved[below(t, 4)] = maybe_junk(t, 5);
+		g->u.tgt.reserved[below(t, 3)] = maybe_junk(t, 5);
+		/* A limit is allowed with FREEZE_SHARED only, up to a max. */
+		g->u.tgt.freeze_limit = chance(t, 10) ? below(t, 1 << 26) :
+					maybe_junk(t, 5);
 		break;
 	case C_STATE:
 	case C_WAIT:
@@ -978,34 +981,46 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 			const struct procsnap_snapshot_info *s = (const void *)p;
 			/* Fields past entry_size are the next entry's. */
 			int phases = entry_size >= offsetof(struct procsnap_snapshot_info,
-							    reserved);
+							    nr_frozen);
+			/* freeze_limit ends VER2's reserved part. */
+			int frozen = entry_size >= offsetof(struct procsnap_snapshot_info,
+							    reserved2);
 			int reserved = entry_size >= offsetof(struct procsnap_snapshot_info,
 							      target_label);
 			int label = entry_size >= sizeof(*s);
 
 			if (s->clone_pid <= 0 || s->target_pid < 0 ||
 			    (s->flags & ~(PROCSNAP_SNAPSHOT_OWNED |
-					  PROCSNAP_SNAPSHOT_LABEL_TRUNCATED)) ||
+					  PROCSNAP_SNAPSHOT_LABEL_TRUNCATED |
+					  PROCSNAP_SNAPSHOT_FROZEN |
+					  PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED)) ||
+			    ((s->flags & PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED) &&
+			     !(s->flags & PROCSNAP_SNAPSHOT_FROZEN)) ||
+			    (frozen && !(s->flags & PROCSNAP_SNAPSHOT_FROZEN) &&
+			     (s->nr_frozen || s->freeze_ns ||
+			      s->frozen_bytes || s->freeze_limit)) ||
+			    (frozen && (s->flags & PROCSNAP_SNAPSHOT_FROZEN) &&
+			     (!s->freeze_limit ||
+			      s->frozen_bytes > s->freeze_limit)) ||
 			    !memchr(s->target_comm, 0, sizeof(s->target_comm)) ||
 			    (label && !memchr(s->target_label, 0,
 					      sizeof(s->target_label))) ||
-			    (reserved && (s->reserved0 || s->reserved1 ||
-					  !tail_zero((const void *)s->reserved,
-						     0, sizeof(s->reserved)) ||
+			    (reserved && (s->reserved1 ||
 					  !tail_zero((const void *)s->reserved2,
 						     0, sizeof(s->reserved2)))) ||
 			    s->threads == 0) {
 				unexpected(t, "LIST entry %u of %u (size %u): clone %d target %d flags %#x threads %u reserved %#llx",
 					   i, total, entry_size, s->clone_pid,
 					   s->target_pid, s->flags, s->threads,
-					   reserved ? (unsigned long long)s->reserved[0] : 0ULL);
+					   reserved ? (unsigned long long)s->reserved2[0] : 0ULL);
 				return;
 			}
 			/* The phases are disjoint parts of the pause. */
 			if (phases &&
 			    (s->files_ns > s->record_ns ||
 			     s->quiesce_ns + s->check_ns + s->record_ns +
-			     s->copy_ns + s->detach_ns > s->pause_ns)) {
+			     s->freeze_ns + s->copy_ns + s->detach_ns >
+			     s->pause_ns)) {
 				unexpected(t, "LIST entry %u: phases exceed the pause: quiesce %llu check %llu record %llu (files %llu) copy %llu detach %llu pause %llu",
 					   i, (unsigned long long)s->quiesce_ns,
 					   (unsigned long long)s->check_ns,
