@@ -555,7 +555,8 @@ START_TEST(test_list_json)
 		"\"requested_boottime_ns\":4900000000,\"requester_uid\":1000,"
 		"\"nr_files\":7,\"check_ns\":1,\"record_ns\":2,\"files_ns\":3,"
 		"\"copy_ns\":4,\"detach_ns\":5,\"names_ns\":6,"
-		"\"nr_recovered\":2},"
+		"\"nr_recovered\":2,\"nr_frozen\":0,\"freeze_ns\":0,"
+		"\"frozen_bytes\":0,\"freeze_limit\":0},"
 		"{\"clone_pid\":789,\"target_pid\":0,"
 		"\"target_comm\":\"a\\\"b\\tcdefghijklmn\",\"flags\":[],"
 		"\"threads\":1,\"created_realtime_ns\":0,"
@@ -564,7 +565,9 @@ START_TEST(test_list_json)
 		"\"requested_realtime_ns\":0,\"requested_boottime_ns\":0,"
 		"\"requester_uid\":0,\"nr_files\":0,\"check_ns\":0,"
 		"\"record_ns\":0,\"files_ns\":0,\"copy_ns\":0,"
-		"\"detach_ns\":0,\"names_ns\":0,\"nr_recovered\":0}]\n");
+		"\"detach_ns\":0,\"names_ns\":0,\"nr_recovered\":0,"
+		"\"nr_frozen\":0,\"freeze_ns\":0,\"frozen_bytes\":0,"
+		"\"freeze_limit\":0}]\n");
 }
 END_TEST
 
