@@ -70,7 +70,8 @@ US_MAN3_ALIASES := procsnap_open procsnap_close procsnap_fd \
 		   procsnap_state_name procsnap_files procsnap_xstate \
 		   procsnap_collect procsnap_rules_load procsnap_rules_free \
 		   procsnap_scan procsnap_diff procsnap_triage \
-		   procsnap_finding_name
+		   procsnap_finding_name procsnap_request_freeze \
+		   procsnap_snapshot_freeze procsnap_frozen
 
 # kbuild-style "  CC      file" lines, unless V=1 made Q empty (commands
 # are echoed instead) or make -s asked for silence.

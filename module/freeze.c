@@ -44,6 +44,8 @@
 #include "procsnap.h"
 
 unsigned long procsnap_freeze_max_bytes = 1UL << 30;
+/* Copies alive, all snapshots together: the tests' proof of no leak. */
+atomic_long_t procsnap_nr_frozen_pages = ATOMIC_LONG_INIT(0);
 
 /* Page references taken under RCU, copied after it: holes cost nothing. */
 #define FREEZE_BATCH	16
@@ -74,6 +76,7 @@ static void free_copies(struct xarray *pages, unsigned long first,
 	xa_for_each_range(pages, index, page, first, last) {
 		xa_erase(pages, index);
 		__free_page(page);
+		atomic_long_dec(&procsnap_nr_frozen_pages);
 		cond_resched();
 	}
 }
@@ -148,6 +151,7 @@ static int copy_one(struct freeze_walk *w, struct page *src, pgoff_t index)
 		/* -EBUSY: met twice (a slot per subpage on older kernels). */
 		return ret == -EBUSY ? 0 : ret;
 	}
+	atomic_long_inc(&procsnap_nr_frozen_pages);
 	w->bytes += PAGE_SIZE;
 	return 0;
 }

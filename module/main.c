@@ -92,6 +92,20 @@ static const struct kernel_param_ops objects_ops = {
 module_param_cb(objects, &objects_ops, NULL, 0444);
 MODULE_PARM_DESC(objects, "Live requests, task works and snapshots");
 
+static int frozen_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&procsnap_nr_frozen_pages));
+}
+
+static const struct kernel_param_ops frozen_pages_ops = {
+	.get = frozen_pages_get,
+};
+
+module_param_cb(frozen_pages, &frozen_pages_ops, NULL, 0444);
+MODULE_PARM_DESC(frozen_pages,
+		 "Pages of shared memory copied for snapshots (--freeze-shared) and not yet freed");
+
 static int __init procsnap_init(void)
 {
 	int ret;

@@ -94,6 +94,7 @@ extern wait_queue_head_t procsnap_works_idle;
 
 extern unsigned int procsnap_quiesce_timeout_ms;
 extern unsigned long procsnap_freeze_max_bytes;
+extern atomic_long_t procsnap_nr_frozen_pages;
 extern unsigned int procsnap_max_snapshots_per_user;
 
 /* One thread of the target, as it was when the copy was made. */
