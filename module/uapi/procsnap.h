@@ -605,9 +605,12 @@ struct procsnap_xstate_arg {
  *
  * pread() on the file at offset ADDR reads the snapshot's memory at ADDR as
  * /proc/CLONE/mem would (unmapped ranges: EIO); it cannot be written or
- * mapped.  The file holds the snapshot's memory, not its process: it keeps
- * reading after the snapshot is deleted only until the memory is torn down,
- * then reads return 0.  Access is checked once, here, as for THREADS; the
+ * mapped; a mapping the snapshot froze (PROCSNAP_REQUEST_FREEZE_SHARED)
+ * reads from its copy instead, up to its eof (see FROZEN), its pages not
+ * resident at the instant as zeros.  The file holds the snapshot's memory,
+ * not its process: it keeps reading after the snapshot is deleted only
+ * until the memory is torn down (the copies: at once), then reads return
+ * 0.  Access is checked once, here, as for THREADS; the
  * file can be passed on.  ENOENT: no such snapshot; EPERM: the caller may
  * not access it.  The module can be unloaded only once every such file is
  * closed.
