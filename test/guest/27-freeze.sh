@@ -224,31 +224,39 @@ check "no object and no copy after reload" \
 	"requests=0 works=0 snapshots=0 0"
 
 # The counter dies with the module: that unload returns the copies, the
-# memory says.  48 MiB frozen, then rmmod, the target still holding its
-# own 48 MiB.
-memfree_kb() { sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+# requester's memory cgroup says, to which they are charged.  48 MiB
+# frozen by a snapctl in a cgroup of its own, then rmmod, the target still
+# holding its own 48 MiB.
+cgroot=/sys/fs/cgroup
+if ! grep -q " $cgroot cgroup2 " /proc/mounts; then
+	mkdir -p $cgroot
+	mount -t cgroup2 none $cgroot
+fi
+echo +memory >$cgroot/cgroup.subtree_control 2>/dev/null
+cg=$cgroot/fz27
+rmdir $cg 2>/dev/null
+mkdir $cg
 rm -f /tmp/big27.info
 sharedtarget bigshm 48 /tmp/big27.info >/tmp/big27.log 2>&1 &
 big=$!
 PIDS="$PIDS $big"
-if poll 60 test -f /tmp/big27.info; then
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	before=$(memfree_kb)
-	out=$(snapctl request "$big" --freeze-shared --json --timeout 120s)
+if [ ! -e $cg/memory.current ]; then
+	fail "a memory cgroup for the requester ($cg)"
+elif poll 60 test -f /tmp/big27.info; then
+	before=$(cat $cg/memory.current)
+	out=$(sh -c "echo \$\$ >$cg/cgroup.procs &&
+		     exec snapctl request $big --freeze-shared --json --timeout 120s")
 	bc=$(echo "$out" | sed -n 's/.*"clone":\([0-9]*\).*/\1/p')
 	check "a --freeze-shared snapshot of 48 MiB of shared memory: $out" \
 		sh -c "echo '$out' | grep -q '\"frozen_bytes\":50331648,\"nr_frozen\":1,'"
-	echo 3 >/proc/sys/vm/drop_caches
-	held=$(memfree_kb)
-	check "the copies take 48 MiB: MemFree $before -> $held kB" \
-		test $((before - held)) -ge $((40 * 1024))
+	held=$(cat $cg/memory.current)
+	check "the requester's memcg is charged the 48 MiB: $before -> $held bytes" \
+		test $((held - before)) -ge $((48 << 20))
 	check_rc "rmmod with the 48 MiB snapshot held" 0 rmmod procsnap
 	check "the clone $bc is gone" test ! -d "/proc/$bc"
-	echo 3 >/proc/sys/vm/drop_caches
-	after=$(memfree_kb)
-	check "rmmod gave the copies back: MemFree $before -> $after kB" \
-		test $((before - after)) -lt $((8 * 1024))
+	after=$(cat $cg/memory.current)
+	check "rmmod gave the copies back: the memcg holds $after bytes (< 4 MiB)" \
+		test "$after" -lt $((4 << 20))
 	check_rc "modprobe procsnap once more" 0 modprobe procsnap
 else
 	fail "sharedtarget bigshm starts"
@@ -256,4 +264,5 @@ else
 fi
 cleanup
 rm -f /tmp/shared.file $info27 $info27.done /tmp/go27
+rmdir $cg 2>/dev/null
 check_rc "rmmod procsnap" 0 rmmod procsnap
