@@ -30,6 +30,7 @@
 #include <linux/bsearch.h>
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
@@ -41,6 +42,7 @@
 
 #include <procsnap.h>
 
+#include "compat.h"
 #include "procsnap.h"
 
 unsigned long procsnap_freeze_max_bytes = 1UL << 30;
@@ -64,7 +66,7 @@ static bool vma_freezable(struct vm_area_struct *vma)
 		return false;
 	if (is_vm_hugetlb_page(vma) || !vma->vm_file)
 		return false;
-	return shmem_mapping(vma->vm_file->f_mapping);
+	return procsnap_shmem_mapping(vma->vm_file->f_mapping);
 }
 
 static void free_copies(struct xarray *pages, unsigned long first,
