@@ -991,7 +991,11 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 			const struct procsnap_snapshot_info *s = (const void *)p;
 			/* Fields past entry_size are the next entry's. */
 			int phases = entry_size >= offsetof(struct procsnap_snapshot_info,
-							    nr_frozen);
+							    freeze_ns);
+			/* Fields past entry_size are the next entry's. */
+			uint64_t freeze_ns = entry_size >=
+				offsetof(struct procsnap_snapshot_info,
+					 frozen_bytes) ? s->freeze_ns : 0;
 			/* freeze_limit ends VER2's reserved part. */
 			int frozen = entry_size >= offsetof(struct procsnap_snapshot_info,
 							    reserved2);
@@ -1029,13 +1033,14 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 			if (phases &&
 			    (s->files_ns > s->record_ns ||
 			     s->quiesce_ns + s->check_ns + s->record_ns +
-			     s->freeze_ns + s->copy_ns + s->detach_ns >
+			     freeze_ns + s->copy_ns + s->detach_ns >
 			     s->pause_ns)) {
-				unexpected(t, "LIST entry %u: phases exceed the pause: quiesce %llu check %llu record %llu (files %llu) copy %llu detach %llu pause %llu",
+				unexpected(t, "LIST entry %u: phases exceed the pause: quiesce %llu check %llu record %llu (files %llu) freeze %llu copy %llu detach %llu pause %llu",
 					   i, (unsigned long long)s->quiesce_ns,
 					   (unsigned long long)s->check_ns,
 					   (unsigned long long)s->record_ns,
 					   (unsigned long long)s->files_ns,
+					   (unsigned long long)freeze_ns,
 					   (unsigned long long)s->copy_ns,
 					   (unsigned long long)s->detach_ns,
 					   (unsigned long long)s->pause_ns);
