@@ -74,7 +74,8 @@ US_MAN3_ALIASES := procsnap_open procsnap_close procsnap_fd \
 		   procsnap_view_process procsnap_view_close procsnap_view_kind \
 		   procsnap_view_pid procsnap_view_target procsnap_view_segments \
 		   procsnap_view_extents procsnap_view_read procsnap_view_environ \
-		   procsnap_view_exe procsnap_view_pagemap
+		   procsnap_view_exe procsnap_view_pagemap procsnap_request_freeze \
+		   procsnap_snapshot_freeze procsnap_frozen
 
 # kbuild-style "  CC      file" lines, unless V=1 made Q empty (commands
 # are echoed instead) or make -s asked for silence.

@@ -12,6 +12,8 @@
 static const char *const snapshot_flag_names[] = {
 	"owned",	/* PROCSNAP_SNAPSHOT_OWNED */
 	"label_truncated",	/* PROCSNAP_SNAPSHOT_LABEL_TRUNCATED */
+	"frozen",	/* PROCSNAP_SNAPSHOT_FROZEN */
+	"freeze_truncated",	/* PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED */
 };
 
 #define TABLE_FORMAT "%7s  %7s  %-16s  %-25s  %9s  %7s  %8s  %s\n"
@@ -128,7 +130,7 @@ static void print_json(const void *entries, size_t n)
 		       ",\"check_ns\":%" PRIu64 ",\"record_ns\":%" PRIu64
 		       ",\"files_ns\":%" PRIu64 ",\"copy_ns\":%" PRIu64
 		       ",\"detach_ns\":%" PRIu64 ",\"names_ns\":%" PRIu64
-		       ",\"nr_recovered\":%u}",
+		       ",\"nr_recovered\":%u",
 		       (uint64_t)e[i].requested_realtime_ns,
 		       (uint64_t)e[i].requested_boottime_ns,
 		       (unsigned int)e[i].requester_uid,
@@ -137,6 +139,12 @@ static void print_json(const void *entries, size_t n)
 		       (uint64_t)e[i].files_ns, (uint64_t)e[i].copy_ns,
 		       (uint64_t)e[i].detach_ns, (uint64_t)e[i].names_ns,
 		       (unsigned int)e[i].nr_recovered);
+		printf(",\"nr_frozen\":%u,\"freeze_ns\":%" PRIu64
+		       ",\"frozen_bytes\":%" PRIu64
+		       ",\"freeze_limit\":%" PRIu64 "}",
+		       (unsigned int)e[i].nr_frozen, (uint64_t)e[i].freeze_ns,
+		       (uint64_t)e[i].frozen_bytes,
+		       (uint64_t)e[i].freeze_limit);
 	}
 	fputs("]\n", stdout);
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@ enum {
 	OPT_TIMEOUT = OPT_OWN,
 	OPT_INTERRUPT,
 	OPT_NO_WAIT,
+	OPT_FREEZE,
 };
 
 struct request_opts {
@@ -32,12 +35,14 @@ struct request_opts {
 	bool timeout_set;
 	bool no_wait;
 	unsigned int flags;	/* PROCSNAP_REQUEST_* */
+	struct request_freeze freeze;
 };
 
 static const struct option request_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "interrupt", no_argument, NULL, OPT_INTERRUPT },
 	{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+	{ "freeze-shared", optional_argument, NULL, OPT_FREEZE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -47,7 +52,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s request PID [--timeout DUR] [--interrupt] [--json]\n"
+		"                      [--freeze-shared[=LIMIT]]\n"
 		"       %s request PID --no-wait [--interrupt]\n"
+		"                      [--freeze-shared[=LIMIT]]\n"
 		"\n"
 		"Request a copy-on-write snapshot of process PID, wait for it\n"
 		"and print the snapshot's pid on a line of its own.  The target\n"
@@ -67,8 +74,12 @@ static void usage(FILE *f)
 		"      --no-wait      only queue the request; print nothing\n"
 		"      --json         print {\"target\":PID,\"clone\":CLONE,"
 		"\"state\":\"done\"}\n"
-		"  -h, --help         show this help\n"
-		"\n", PROG_NAME, PROG_NAME, PROG_NAME);
+		"                     (with --freeze-shared also frozen_bytes,\n"
+		"                     nr_frozen, freeze_ns, freeze_limit and\n"
+		"                     freeze_truncated)\n", PROG_NAME, PROG_NAME,
+		PROG_NAME);
+	fputs(REQUEST_FREEZE_HELP, f);
+	fputs("  -h, --help         show this help\n\n", f);
 	print_exit_status(f);
 }
 
@@ -149,13 +160,73 @@ int request_wait(struct procsnap_ctx *ctx, pid_t pid, uint64_t timeout_ns,
 	return err;
 }
 
-int request_report_failure(pid_t pid, int err)
+int request_parse_freeze(const char *cmd, struct request_freeze *f)
+{
+	int err;
+
+	if (!f->on || !f->text)
+		return 0;
+	err = parse_rate(f->text, &f->limit);
+	if (!err && f->limit)
+		return 0;
+	return report_usage_error(cmd, "invalid --freeze-shared limit '%s'%s",
+				  f->text, err == -ERANGE ? ": too large" :
+				  !err ? ": must be above 0" : "");
+}
+
+int request_issue(struct procsnap_ctx *ctx, pid_t pid, unsigned int flags,
+		  const struct request_freeze *f)
+{
+	if (f && f->on)
+		return procsnap_request_freeze(ctx, pid, flags, f->limit);
+	return procsnap_request(ctx, pid, flags);
+}
+
+int request_freeze_info(struct procsnap_ctx *ctx, pid_t clone,
+			struct procsnap_snapshot_info *info)
+{
+	struct procsnap_snapshot_info *list;
+	size_t n, i;
+	int err;
+
+	err = procsnap_list(ctx, &list, &n);
+	if (err)
+		return report_request_error(err, "cannot list snapshot %d",
+					    (int)clone);
+	for (i = 0; i < n && list[i].clone_pid != clone; i++)
+		;
+	if (i == n) {
+		free(list);
+		return report_no_such("snapshot %d is gone", (int)clone);
+	}
+	if (list[i].flags & PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED)
+		fprintf(stderr, "%s: warning: snapshot %d: --freeze-shared "
+			"reached its limit of %" PRIu64 " bytes after %u "
+			"mappings: the shared mappings after them are live\n",
+			PROG_NAME, (int)clone, (uint64_t)list[i].freeze_limit,
+			(unsigned int)list[i].nr_frozen);
+	if (info)
+		*info = list[i];
+	free(list);
+	return EXIT_OK;
+}
+
+int request_report_failure(pid_t pid, int err,
+			   const struct request_freeze *f)
 {
 	switch (-err) {
 	case ENOENT:
 		return report_no_such("cannot snapshot %d: no such process",
 				      (int)pid);
 	case EINVAL:
+		if (f && f->on) {
+			fprintf(stderr, "%s: cannot snapshot %d: %s (with "
+				"--freeze-shared: is LIMIT above the module's "
+				"freeze_max_bytes, or does the module predate "
+				"it?)\n", PROG_NAME, (int)pid,
+				strerror(EINVAL));
+			return EXIT_FAILED;
+		}
 		fprintf(stderr, "%s: cannot snapshot %d: %s (kernel threads, "
 			"snapshots and %s itself cannot be snapshotted)\n",
 			PROG_NAME, (int)pid, strerror(EINVAL), PROG_NAME);
@@ -220,18 +291,36 @@ int request_check_result(pid_t pid, const struct procsnap_state_arg *st)
 	}
 }
 
-static int report_result(pid_t pid, const struct procsnap_state_arg *st,
-			 bool json)
+static int report_result(struct procsnap_ctx *ctx, pid_t pid,
+			 const struct procsnap_state_arg *st, bool json,
+			 bool freeze)
 {
+	struct procsnap_snapshot_info info;
 	int status = request_check_result(pid, st);
 
 	if (status != EXIT_OK)
 		return status;
-	if (json)
-		printf("{\"target\":%d,\"clone\":%d,\"state\":\"done\"}\n",
-		       (int)pid, (int)st->clone_pid);
-	else
+	if (freeze) {
+		status = request_freeze_info(ctx, st->clone_pid, &info);
+		if (status != EXIT_OK)
+			return status;
+	}
+	if (!json) {
 		printf("%d\n", (int)st->clone_pid);
+		return EXIT_OK;
+	}
+	printf("{\"target\":%d,\"clone\":%d,\"state\":\"done\"",
+	       (int)pid, (int)st->clone_pid);
+	if (freeze)
+		printf(",\"frozen_bytes\":%" PRIu64 ",\"nr_frozen\":%u"
+		       ",\"freeze_ns\":%" PRIu64 ",\"freeze_limit\":%" PRIu64
+		       ",\"freeze_truncated\":%s",
+		       (uint64_t)info.frozen_bytes,
+		       (unsigned int)info.nr_frozen, (uint64_t)info.freeze_ns,
+		       (uint64_t)info.freeze_limit,
+		       info.flags & PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED ?
+		       "true" : "false");
+	puts("}");
 	return EXIT_OK;
 }
 
@@ -250,6 +339,10 @@ static void request_option(struct subcmd_args *args, int c,
 		break;
 	case OPT_NO_WAIT:
 		o->no_wait = true;
+		break;
+	case OPT_FREEZE:
+		o->freeze.on = true;
+		o->freeze.text = arg;
 		break;
 	}
 }
@@ -278,7 +371,7 @@ static int request_arguments(struct subcmd_args *args, int argc,
 	if (o->no_wait && (o->timeout_set || args->json))
 		return report_usage_error(args->name, "--no-wait excludes --%s",
 					  o->timeout_set ? "timeout" : "json");
-	return 0;
+	return request_parse_freeze(args->name, &o->freeze);
 }
 
 static int request_run(struct procsnap_ctx *ctx,
@@ -289,16 +382,16 @@ static int request_run(struct procsnap_ctx *ctx,
 	int err;
 
 	/* Not PROCSNAP_REQUEST_OWNED: the snapshot outlives snapctl. */
-	err = procsnap_request(ctx, args->pid, o->flags);
+	err = request_issue(ctx, args->pid, o->flags, &o->freeze);
 	if (err)
-		return request_report_failure(args->pid, err);
+		return request_report_failure(args->pid, err, &o->freeze);
 	if (o->no_wait)
 		return EXIT_OK;
 	err = request_wait(ctx, args->pid, o->timeout_ns, &st);
 	if (err)
 		return request_report_wait_failure(ctx, args->pid, err,
 						   o->timeout);
-	return report_result(args->pid, &st, args->json);
+	return report_result(ctx, args->pid, &st, args->json, o->freeze.on);
 }
 
 static const struct subcmd_spec request_cmd = {

@@ -6,6 +6,7 @@
 #ifndef SNAPCTL_REQUEST_H
 #define SNAPCTL_REQUEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,8 +27,39 @@ int request_wait(struct procsnap_ctx *ctx, pid_t pid, uint64_t timeout_ns,
  */
 int request_parse_timeout(const char *cmd, const char *text, uint64_t *ns);
 
-/* Report a failed procsnap_request(); return the exit status. */
-int request_report_failure(pid_t pid, int err);
+/* --freeze-shared[=LIMIT], as "snapctl request" and "snapshot" take it. */
+struct request_freeze {
+	bool on;
+	const char *text;	/* LIMIT as given, or NULL */
+	uint64_t limit;		/* 0: the module's default */
+};
+
+#define REQUEST_FREEZE_HELP \
+	"      --freeze-shared[=LIMIT]\n" \
+	"                      also copy the target's shared memory (shared\n" \
+	"                      anonymous, tmpfs, memfd, SysV shm mappings)\n" \
+	"                      in the pause, so that the snapshot keeps it\n" \
+	"                      as it was; at most LIMIT bytes (K, M, G\n" \
+	"                      suffixes; default 64M), the mappings past it\n" \
+	"                      stay live; the pause grows with what is copied\n"
+
+/* Check --freeze-shared's LIMIT; EXIT_USAGE (reported) or 0. */
+int request_parse_freeze(const char *cmd, struct request_freeze *f);
+
+/* procsnap_request(), or procsnap_request_freeze() when @f asks. */
+int request_issue(struct procsnap_ctx *ctx, pid_t pid, unsigned int flags,
+		  const struct request_freeze *f);
+
+/*
+ * After a --freeze-shared snapshot @clone: warn on stderr when mappings
+ * were left live by the limit, and fill *@info when not NULL.
+ */
+int request_freeze_info(struct procsnap_ctx *ctx, pid_t clone,
+			struct procsnap_snapshot_info *info);
+
+/* Report a failed request_issue(); return the exit status. */
+int request_report_failure(pid_t pid, int err,
+			   const struct request_freeze *f);
 
 /*
  * Report a failed request_wait() (cancelling the request where the module

@@ -21,6 +21,7 @@ enum {
 	OPT_TIMEOUT = OPT_COLLECT_END,
 	OPT_INTERRUPT,
 	OPT_SCAN,
+	OPT_FREEZE,
 };
 
 struct snapshot_opts {
@@ -28,6 +29,7 @@ struct snapshot_opts {
 	const char *timeout;
 	uint64_t timeout_ns;
 	unsigned int flags;	/* PROCSNAP_REQUEST_* */
+	struct request_freeze freeze;
 	const char *scan;	/* --scan: a rules file */
 	struct procsnap_rules *rules;
 	bool scanned;		/* the status is the scan's */
@@ -38,6 +40,7 @@ static const struct option snapshot_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "interrupt", no_argument, NULL, OPT_INTERRUPT },
 	{ "scan", required_argument, NULL, OPT_SCAN },
+	{ "freeze-shared", optional_argument, NULL, OPT_FREEZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -48,6 +51,7 @@ static void usage(FILE *f)
 		"Usage: %s snapshot PID -o DIR|- [--timeout DUR] [--interrupt]\n"
 		"                       [--format paper|core|both] [--rate RATE]\n"
 		"                       [--no-hash] [--scan RULES]\n"
+		"                       [--freeze-shared[=LIMIT]]\n"
 		"\n"
 		"Snapshot process PID, collect the snapshot's evidence as\n"
 		"'%s collect' does, and delete the snapshot.  The snapshot\n"
@@ -65,9 +69,10 @@ static void usage(FILE *f)
 		"      --scan RULES    once collected, scan the snapshot before\n"
 		"                      deleting it, with the YARA rules in file\n"
 		"                      RULES, and print the matches as '%s scan'\n"
-		"                      does (not with -o -)\n"
-		"  -h, --help          show this help\n"
-		"\n", PROG_NAME);
+		"                      does (not with -o -)\n", PROG_NAME);
+	fputs(REQUEST_FREEZE_HELP, f);
+	fputs("                      (the manifest says \"frozen-copy\")\n"
+	      "  -h, --help          show this help\n\n", f);
 	print_exit_status(f);
 	fprintf(f,
 		"\nWith --scan the status is grep's once the evidence is\n"
@@ -92,6 +97,10 @@ static void snapshot_option(struct subcmd_args *args, int c, const char *arg)
 	case OPT_SCAN:
 		o->scan = arg;
 		break;
+	case OPT_FREEZE:
+		o->freeze.on = true;
+		o->freeze.text = arg;
+		break;
 	}
 }
 
@@ -104,6 +113,8 @@ static int snapshot_arguments(struct subcmd_args *args, int argc,
 	if (subcmd_take_pid(args, argc, argv))
 		return EXIT_USAGE;
 	err = request_parse_timeout(args->name, o->timeout, &o->timeout_ns);
+	if (!err)
+		err = request_parse_freeze(args->name, &o->freeze);
 	if (err)
 		return err;
 	if (o->scan && o->collect.output && !strcmp(o->collect.output, "-"))
@@ -140,15 +151,17 @@ static int snapshot_run(struct procsnap_ctx *ctx,
 	int err, status;
 
 	/* Owned: closing the device, or dying, deletes the snapshot. */
-	err = procsnap_request(ctx, args->pid,
-			       o->flags | PROCSNAP_REQUEST_OWNED);
+	err = request_issue(ctx, args->pid, o->flags | PROCSNAP_REQUEST_OWNED,
+			    &o->freeze);
 	if (err)
-		return request_report_failure(args->pid, err);
+		return request_report_failure(args->pid, err, &o->freeze);
 	err = request_wait(ctx, args->pid, o->timeout_ns, &st);
 	if (err)
 		return request_report_wait_failure(ctx, args->pid, err,
 						   o->timeout);
 	status = request_check_result(args->pid, &st);
+	if (status == EXIT_OK && o->freeze.on)
+		status = request_freeze_info(ctx, st.clone_pid, NULL);
 	if (status != EXIT_OK)
 		return status;
 

@@ -284,6 +284,12 @@ static int proc_metadata(struct collector *c)
 		if (err)
 			return err;
 	}
+	/* Only the module's file reads the copies: see below. */
+	if (c->ev.snap.flags & PROCSNAP_SNAPSHOT_FROZEN) {
+		err = ps_maps_frozen(c->ctx, c->clone, c->maps, c->nr_maps);
+		if (err)
+			return err;
+	}
 	c->segs = calloc(c->nr_maps ? c->nr_maps : 1, sizeof(*c->segs));
 	if (!c->segs)
 		return ps_fail(ENOMEM);
@@ -294,6 +300,9 @@ static int proc_metadata(struct collector *c)
 	if (procsnap_mem_open(c->ctx, c->clone, &mem_fd) &&
 	    errno != ENOTTY && errno != EINVAL)
 		return -errno;
+	/* /proc/CLONE/mem would read a frozen mapping live. */
+	if (mem_fd < 0 && c->ev.snap.flags & PROCSNAP_SNAPSHOT_FROZEN)
+		return ps_fail(ENOTTY);
 	err = ps_mem_open(&c->mem, c->clone, mem_fd, c->o.rate);
 	if (err)
 		return err;

@@ -27,6 +27,7 @@ struct ps_map {
 	char perms[5];			/* "rwxp", NUL-terminated */
 	const char *path;		/* "" when anonymous */
 	unsigned int recovered;		/* PS_RECOVERED_* */
+	bool frozen;			/* read from the module's copies */
 };
 
 /* What a fork would have done to a mapping the snapshot holds all the same. */
@@ -96,5 +97,15 @@ int ps_parse_maps(char *text, struct ps_map **maps, size_t *nr_maps);
  * Returns 0, or -EINVAL when the text and @maps do not agree.
  */
 int ps_smaps_recovered(const char *text, struct ps_map *maps, size_t nr_maps);
+
+/*
+ * ps_maps_frozen() - mark the mappings of snapshot @clone that the module
+ * froze (FROZEN) and serves whole from its copies through MEM_OPEN's file.
+ * One frozen short of its end (the object was shorter than the mapping)
+ * is not marked: its tail reads live.  Returns 0 or a negative errno.
+ */
+struct procsnap_ctx;
+int ps_maps_frozen(struct procsnap_ctx *ctx, pid_t clone, struct ps_map *maps,
+		   size_t nr_maps);
 
 #endif /* PROCSNAP_CORE_H */

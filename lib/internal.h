@@ -421,7 +421,7 @@ struct ps_evidence {
  */
 int ps_root_sha256(const struct ps_segment *segs, size_t n,
 		   char hex[PS_SHA256_HEX]);
-/* "frozen", "live" or "unreadable". */
+/* "frozen", "frozen-copy", "live" or "unreadable". */
 const char *ps_segment_status(const struct ps_map *map,
 			      const struct ps_segment *seg);
 /* The manifest as JSON text, malloc'd into *@bufp. */

@@ -152,6 +152,20 @@ int procsnap_request(struct procsnap_ctx *ctx, pid_t pid, unsigned int flags)
 }
 
 PROCSNAP_EXPORT
+int procsnap_request_freeze(struct procsnap_ctx *ctx, pid_t pid,
+			    unsigned int flags, uint64_t freeze_limit)
+{
+	struct procsnap_target_arg arg;
+
+	if (!ctx || pid <= 0)
+		return fail(EINVAL);
+	ARG_INIT(arg, flags | PROCSNAP_REQUEST_FREEZE_SHARED);
+	arg.pid = pid;
+	arg.freeze_limit = freeze_limit;
+	return dev_ioctl(ctx, PROCSNAP_IOC_REQUEST, &arg);
+}
+
+PROCSNAP_EXPORT
 int procsnap_cancel(struct procsnap_ctx *ctx, pid_t pid)
 {
 	return target_ioctl(ctx, PROCSNAP_IOC_CANCEL, pid, 0);
@@ -190,16 +204,12 @@ int procsnap_wait(struct procsnap_ctx *ctx, pid_t pid, uint64_t timeout_ns,
 	return state_ioctl(ctx, PROCSNAP_IOC_WAIT, pid, timeout_ns, out);
 }
 
-PROCSNAP_EXPORT
-int procsnap_snapshot(struct procsnap_ctx *ctx, pid_t pid, unsigned int flags,
-		      uint64_t timeout_ns, pid_t *clone_pid)
+/* The request made, procsnap_snapshot()'s wait for its end. */
+static int snapshot_wait(struct procsnap_ctx *ctx, pid_t pid,
+			 uint64_t timeout_ns, pid_t *clone_pid)
 {
 	struct procsnap_state_arg st;
 	int err;
-
-	err = procsnap_request(ctx, pid, flags);
-	if (err)
-		return err;
 
 	err = procsnap_wait(ctx, pid, timeout_ns, &st);
 	if (err) {
@@ -223,6 +233,31 @@ int procsnap_snapshot(struct procsnap_ctx *ctx, pid_t pid, unsigned int flags,
 		/* WAIT returned before the end: a module bug. */
 		return fail(EPROTO);
 	}
+}
+
+PROCSNAP_EXPORT
+int procsnap_snapshot(struct procsnap_ctx *ctx, pid_t pid, unsigned int flags,
+		      uint64_t timeout_ns, pid_t *clone_pid)
+{
+	int err;
+
+	err = procsnap_request(ctx, pid, flags);
+	if (err)
+		return err;
+	return snapshot_wait(ctx, pid, timeout_ns, clone_pid);
+}
+
+PROCSNAP_EXPORT
+int procsnap_snapshot_freeze(struct procsnap_ctx *ctx, pid_t pid,
+			     unsigned int flags, uint64_t freeze_limit,
+			     uint64_t timeout_ns, pid_t *clone_pid)
+{
+	int err;
+
+	err = procsnap_request_freeze(ctx, pid, flags, freeze_limit);
+	if (err)
+		return err;
+	return snapshot_wait(ctx, pid, timeout_ns, clone_pid);
 }
 
 /* A list that keeps growing under us is re-read at most this often. */
@@ -413,6 +448,20 @@ int procsnap_files(struct procsnap_ctx *ctx, pid_t clone_pid,
 	/* Callers print these: never trust the other side with that. */
 	for (i = 0; !err && entries && i < *count; i++)
 		(*entries)[i].path[PROCSNAP_FILE_PATH_LEN - 1] = '\0';
+	return err;
+}
+
+PROCSNAP_EXPORT
+int procsnap_frozen(struct procsnap_ctx *ctx, pid_t clone_pid,
+		    struct procsnap_frozen_info **entries, size_t *count)
+{
+	void *buf;
+	int err;
+
+	err = snapshot_array(ctx, clone_pid, PROCSNAP_IOC_FROZEN,
+			     sizeof(**entries), entries ? &buf : NULL, count);
+	if (entries)
+		*entries = buf;
 	return err;
 }
 

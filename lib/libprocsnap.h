@@ -426,6 +426,10 @@ struct procsnap_view;
 					   * instant (not a frozen copy) */
 #define PROCSNAP_SEG_DONTFORK	(1u << 3) /* recovered: MADV_DONTFORK */
 #define PROCSNAP_SEG_WIPEONFORK	(1u << 4) /* recovered: MADV_WIPEONFORK */
+#define PROCSNAP_SEG_FROZEN_COPY (1u << 5) /* shared, but read from the
+					    * copy the module made at the
+					    * instant (--freeze-shared):
+					    * never with PROCSNAP_SEG_LIVE */
 
 /* One mapping, as a line of /proc/PID/maps says it, and what it holds. */
 struct procsnap_segment {
@@ -886,6 +890,62 @@ int procsnap_triage(struct procsnap_view *v, unsigned int flags,
  * "anon-exec" ..., or NULL for an unknown kind.
  */
 const char *procsnap_finding_name(unsigned int kind);
+
+/*
+ * Frozen shared memory (LIBPROCSNAP_0.5; needs a module with
+ * PROCSNAP_FEAT_FREEZE_SHARED, else the requests fail with -EINVAL and
+ * procsnap_frozen() with -ENOTTY).  See PROCSNAP_REQUEST_FREEZE_SHARED in
+ * <procsnap.h> for what is frozen and what stays live.
+ */
+
+/**
+ * procsnap_request_freeze() - procsnap_request() that also copies the
+ *	target's shared memory at the instant
+ * @ctx:	context from procsnap_open()
+ * @pid:	the target
+ * @flags:	0 or PROCSNAP_REQUEST_* bits; PROCSNAP_REQUEST_FREEZE_SHARED
+ *		is added
+ * @freeze_limit: at most this many bytes are copied, in the target's pause;
+ *		0 for PROCSNAP_FREEZE_DEFAULT_LIMIT (64 MiB)
+ *
+ * Return: as procsnap_request(); -EINVAL also for a limit above the
+ * module's freeze_max_bytes parameter.  errno is set.
+ */
+int procsnap_request_freeze(struct procsnap_ctx *ctx, pid_t pid,
+			    unsigned int flags, uint64_t freeze_limit);
+
+/**
+ * procsnap_snapshot_freeze() - procsnap_snapshot() with the shared memory
+ *	frozen, as procsnap_request_freeze()
+ * @ctx:	context from procsnap_open()
+ * @pid:	the target
+ * @flags:	as for procsnap_request_freeze()
+ * @freeze_limit: as for procsnap_request_freeze()
+ * @timeout_ns:	as for procsnap_snapshot()
+ * @clone_pid:	as for procsnap_snapshot()
+ *
+ * Return: as procsnap_snapshot().
+ */
+int procsnap_snapshot_freeze(struct procsnap_ctx *ctx, pid_t pid,
+			     unsigned int flags, uint64_t freeze_limit,
+			     uint64_t timeout_ns, pid_t *clone_pid);
+
+/**
+ * procsnap_frozen() - the shared mappings a snapshot froze
+ * @ctx:	context from procsnap_open()
+ * @clone_pid:	the snapshot's pid
+ * @entries:	receives a malloc()ed array, by address, for the caller to
+ *		free(); NULL when there are none
+ * @count:	receives the number of entries
+ *
+ * procsnap_mem_open()'s file reads these ranges (up to each one's eof) as
+ * they were at the instant; /proc/CLONE/mem reads them live.
+ *
+ * Return: 0; -ENOENT no such snapshot; or another negative errno (errno
+ * set); on failure *@entries is NULL and *@count 0.
+ */
+int procsnap_frozen(struct procsnap_ctx *ctx, pid_t clone_pid,
+		    struct procsnap_frozen_info **entries, size_t *count);
 
 #ifdef __cplusplus
 }

@@ -39,6 +39,8 @@ const char *ps_segment_status(const struct ps_map *map,
 {
 	if (seg->unreadable)
 		return "unreadable";
+	if (map->frozen)
+		return "frozen-copy";
 	return map->perms[3] == 's' ? "live" : "frozen";
 }
 
@@ -149,6 +151,14 @@ static void write_head(struct ps_json *j, const struct ps_evidence *ev)
 	key_u64(j, "quiesce_ns", ev->snap.quiesce_ns);
 	key_u64(j, "resident_bytes", ev->snap.resident_bytes);
 	key_u64(j, "pagetable_bytes", ev->snap.pagetable_bytes);
+	ps_json_key(j, "freeze_shared");
+	ps_json_bool(j, ev->snap.flags & PROCSNAP_SNAPSHOT_FROZEN);
+	key_u64(j, "freeze_limit", ev->snap.freeze_limit);
+	key_u64(j, "frozen_bytes", ev->snap.frozen_bytes);
+	key_u64(j, "nr_frozen", ev->snap.nr_frozen);
+	key_u64(j, "freeze_ns", ev->snap.freeze_ns);
+	ps_json_key(j, "freeze_truncated");
+	ps_json_bool(j, ev->snap.flags & PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED);
 	ps_json_object_end(j);
 }
 

@@ -181,3 +181,25 @@ int ps_smaps_recovered(const char *text, struct ps_map *maps, size_t nr_maps)
 	}
 	return i == nr_maps ? 0 : ps_fail(EINVAL);
 }
+
+int ps_maps_frozen(struct procsnap_ctx *ctx, pid_t clone, struct ps_map *maps,
+		   size_t nr_maps)
+{
+	struct procsnap_frozen_info *fr;
+	size_t n, i, k = 0;
+	int err;
+
+	err = procsnap_frozen(ctx, clone, &fr, &n);
+	if (err)
+		return err;
+	/* Both in address order; a mapping is frozen whole or not at all. */
+	for (i = 0; i < n; i++) {
+		while (k < nr_maps && maps[k].end <= fr[i].start)
+			k++;
+		if (k < nr_maps && maps[k].start == fr[i].start &&
+		    maps[k].end == fr[i].end && fr[i].eof == fr[i].end)
+			maps[k].frozen = true;
+	}
+	free(fr);
+	return 0;
+}

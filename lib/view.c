@@ -113,7 +113,9 @@ static int make_segments(struct procsnap_view *v, size_t nr_maps)
 		case PS_MAP_WHOLE:
 			break;
 		}
-		if (m->perms[3] == 's')
+		if (m->frozen)
+			s->flags |= PROCSNAP_SEG_FROZEN_COPY;
+		else if (m->perms[3] == 's')
 			s->flags |= PROCSNAP_SEG_LIVE;
 		if (m->recovered & PS_RECOVERED_DONTFORK)
 			s->flags |= PROCSNAP_SEG_DONTFORK;
@@ -124,7 +126,8 @@ static int make_segments(struct procsnap_view *v, size_t nr_maps)
 }
 
 /* /proc/PID's maps (and, if asked, smaps's fork flags) and memory. */
-static int open_proc(struct procsnap_view *v, int mem_fd, bool recovered)
+static int open_proc(struct procsnap_view *v, int mem_fd, bool recovered,
+		     struct procsnap_ctx *frozen_ctx)
 {
 	char path[64], *smaps;
 	size_t len, nr_maps;
@@ -153,6 +156,11 @@ static int open_proc(struct procsnap_view *v, int mem_fd, bool recovered)
 			free(smaps);
 		}
 	}
+	/* As procsnap_collect(): only the module's file reads the copies. */
+	if (!err && frozen_ctx) {
+		err = mem_fd < 0 ? ps_fail(ENOTTY) :
+		      ps_maps_frozen(frozen_ctx, v->pid, v->maps, nr_maps);
+	}
 	if (!err)
 		err = make_segments(v, nr_maps);
 	return err;
@@ -164,7 +172,7 @@ int procsnap_view_snapshot(struct procsnap_ctx *ctx, pid_t clone_pid,
 {
 	struct procsnap_snapshot_info *list = NULL;
 	struct procsnap_view *v;
-	bool recovered = false;
+	bool recovered = false, frozen;
 	int mem_fd = -1, err;
 	size_t n, i;
 
@@ -190,6 +198,7 @@ int procsnap_view_snapshot(struct procsnap_ctx *ctx, pid_t clone_pid,
 	v->pid = clone_pid;
 	v->target = list[i].target_pid;
 	recovered = list[i].nr_recovered > 0;
+	frozen = list[i].flags & PROCSNAP_SNAPSHOT_FROZEN;
 	free(list);
 	/* As procsnap_collect(): Yama may keep us out of /proc/CLONE/mem. */
 	if (procsnap_mem_open(ctx, clone_pid, &mem_fd) && errno != ENOTTY &&
@@ -197,7 +206,7 @@ int procsnap_view_snapshot(struct procsnap_ctx *ctx, pid_t clone_pid,
 		err = -errno;
 		goto fail;
 	}
-	err = open_proc(v, mem_fd, recovered);
+	err = open_proc(v, mem_fd, recovered, frozen ? ctx : NULL);
 	if (err)
 		goto fail;
 	*vp = v;
@@ -223,7 +232,7 @@ int procsnap_view_process(pid_t pid, struct procsnap_view **vp)
 		return ps_fail(ENOMEM);
 	v->pid = pid;
 	v->target = pid;
-	err = open_proc(v, -1, false);
+	err = open_proc(v, -1, false, NULL);
 	if (err) {
 		procsnap_view_close(v);
 		return ps_fail(-err);
@@ -277,6 +286,10 @@ static int dir_segments(struct procsnap_view *v)
 		status = val ? json_object_get_string(val) : "";
 		if (!strcmp(status, "unreadable") || !v->files[i])
 			v->segs[i].flags |= PROCSNAP_SEG_UNREADABLE;
+		if (!strcmp(status, "frozen-copy")) {
+			v->segs[i].flags &= ~PROCSNAP_SEG_LIVE;
+			v->segs[i].flags |= PROCSNAP_SEG_FROZEN_COPY;
+		}
 		val = member(seg, "recovered", json_type_array);
 		for (size_t k = 0; val && k < json_object_array_length(val);
 		     k++) {

@@ -57,6 +57,20 @@ struct kernel_clone_args;
 #define PROCSNAP_HAVE_CLONE_FN 0
 #endif
 
+/*
+ * Whether @mapping is shmem's (tmpfs and memfd files, shared anonymous
+ * memory, SysV shm), for --freeze-shared.  6.1 exports shmem_aops, which
+ * shmem_mapping() compares; 5.10 exports neither, so there the inode's
+ * superblock tells: every shmem inode lives on a superblock of shmem's
+ * own, which carries TMPFS_MAGIC (ramfs, hugetlbfs have theirs).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
+#define procsnap_shmem_mapping(mapping) shmem_mapping(mapping)
+#else
+#define procsnap_shmem_mapping(mapping) \
+	((mapping)->host->i_sb->s_magic == TMPFS_MAGIC)
+#endif
+
 int procsnap_compat_init(void);
 void procsnap_compat_exit(void);
 int procsnap_compat_leave_cgroups(struct task_struct *task);

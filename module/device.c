@@ -66,6 +66,8 @@ static long procsnap_ioctl(struct file *file, unsigned int cmd,
 		return procsnap_ioctl_xstate(uarg);
 	case PROCSNAP_IOC_MEM_OPEN:
 		return procsnap_ioctl_mem_open(uarg);
+	case PROCSNAP_IOC_FROZEN:
+		return procsnap_ioctl_frozen(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -466,6 +466,25 @@ static int check_copyable(struct procsnap_request *req,
 }
 
 /*
+ * Right before the fork, so that the copies and the page tables are one
+ * instant as far as the target's threads can tell: none of them runs until
+ * both are made.  Charged to the requester, whose memcg is active.
+ */
+static int freeze(struct procsnap_request *req,
+		  struct procsnap_snapshot *snap)
+{
+	u64 start;
+	int ret;
+
+	if (!(req->flags & PROCSNAP_REQUEST_FREEZE_SHARED))
+		return 0;
+	start = ktime_get_ns();
+	ret = procsnap_freeze_shared(snap, req->freeze_limit);
+	snap->freeze_ns = ktime_get_ns() - start;
+	return ret;
+}
+
+/*
  * fork() gave way to a job stop, a ptrace stop or a freezer, or an exec in
  * another thread is killing this one: the target is alive, so the
  * duplication starts over rather than report it gone.
@@ -514,13 +533,15 @@ void procsnap_duplicate(struct procsnap_request *req)
 			goto fail;
 		old_memcg = procsnap_set_active_memcg(req->memcg);
 		snap = build_snapshot(req, &in);
+		recorded_ns = ktime_get_ns();
+		ret = IS_ERR(snap) ? PTR_ERR(snap) : freeze(req, snap);
 		procsnap_set_active_memcg(old_memcg);
-		if (IS_ERR(snap)) {
-			ret = PTR_ERR(snap);
+		if (ret) {
+			if (!IS_ERR(snap))
+				procsnap_snapshot_put(snap);
 			instant_release(&in);
 			goto fail;
 		}
-		recorded_ns = ktime_get_ns();
 		snap->nr_recovered = nr_hidden;
 		nr = procsnap_snapshot_spawn(snap);
 		changed = nr >= 0 && threads_changed(&in);

@@ -33,7 +33,12 @@ long procsnap_ioctl_request(struct file *file, void __user *uarg)
 	if ((arg.flags & ~PROCSNAP_REQUEST_FLAGS) || arg.reserved0 ||
 	    !reserved_zero(&arg))
 		return -EINVAL;
-	return procsnap_request_start(file, arg.pid, arg.flags);
+	if (arg.freeze_limit &&
+	    (!(arg.flags & PROCSNAP_REQUEST_FREEZE_SHARED) ||
+	     arg.freeze_limit > READ_ONCE(procsnap_freeze_max_bytes)))
+		return -EINVAL;
+	return procsnap_request_start(file, arg.pid, arg.flags,
+				      arg.freeze_limit);
 }
 
 long procsnap_ioctl_cancel(void __user *uarg)
@@ -46,7 +51,8 @@ long procsnap_ioctl_cancel(void __user *uarg)
 			       uarg, &usize);
 	if (ret)
 		return ret;
-	if (arg.flags || arg.reserved0 || !reserved_zero(&arg))
+	if (arg.flags || arg.reserved0 || arg.freeze_limit ||
+	    !reserved_zero(&arg))
 		return -EINVAL;
 	return procsnap_request_cancel_pid(arg.pid);
 }
@@ -164,6 +170,12 @@ static long ioctl_entries(void __user *uarg, u32 entry_ver0_size,
 	if (ret)
 		return ret;
 	return procsnap_uarg_out(uarg, usize, &arg, sizeof(arg));
+}
+
+long procsnap_ioctl_frozen(void __user *uarg)
+{
+	return ioctl_entries(uarg, PROCSNAP_FROZEN_INFO_SIZE_VER0,
+			     procsnap_snapshot_frozen);
 }
 
 long procsnap_ioctl_threads(void __user *uarg)

@@ -11,6 +11,7 @@ long procsnap_ioctl_list(void __user *uarg);
 long procsnap_ioctl_delete(void __user *uarg);
 long procsnap_ioctl_threads(void __user *uarg);
 long procsnap_ioctl_files(void __user *uarg);
+long procsnap_ioctl_frozen(void __user *uarg);
 long procsnap_ioctl_xstate(void __user *uarg);
 long procsnap_ioctl_mem_open(void __user *uarg);
 

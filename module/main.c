@@ -30,6 +30,10 @@ module_param_named(max_snapshots_per_user, procsnap_max_snapshots_per_user,
 MODULE_PARM_DESC(max_snapshots_per_user,
 		 "Snapshots plus requests in flight one user (by real uid of the requester, root included) may hold; REQUEST fails with EDQUOT beyond (default 64, 0 for no limit)");
 
+module_param_named(freeze_max_bytes, procsnap_freeze_max_bytes, ulong, 0644);
+MODULE_PARM_DESC(freeze_max_bytes,
+		 "The most shared memory a request with PROCSNAP_REQUEST_FREEZE_SHARED may have copied in the pause, in bytes; a larger freeze_limit fails with EINVAL (default 1 GiB)");
+
 /* Written under procsnap_lock; a racing reset only loses one sample. */
 static int max_hold_set(const char *val, const struct kernel_param *kp)
 {
@@ -87,6 +91,20 @@ static const struct kernel_param_ops objects_ops = {
 
 module_param_cb(objects, &objects_ops, NULL, 0444);
 MODULE_PARM_DESC(objects, "Live requests, task works and snapshots");
+
+static int frozen_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&procsnap_nr_frozen_pages));
+}
+
+static const struct kernel_param_ops frozen_pages_ops = {
+	.get = frozen_pages_get,
+};
+
+module_param_cb(frozen_pages, &frozen_pages_ops, NULL, 0444);
+MODULE_PARM_DESC(frozen_pages,
+		 "Pages of shared memory copied for snapshots (--freeze-shared) and not yet freed");
 
 static int __init procsnap_init(void)
 {

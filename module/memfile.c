@@ -7,6 +7,9 @@
  * that is not root could not read its own snapshot on a hardened host.  The
  * module checks the requester's right once, as for THREADS, and hands out a
  * file that reads what /proc/CLONE/mem would, and can do nothing else.
+ *
+ * Shared mappings frozen at the instant (freeze.c) are read from their
+ * copies instead: the clone shares them with the target, live.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -22,11 +25,43 @@
 #include "compat.h"
 #include "procsnap.h"
 
+struct memfile {
+	struct task_struct *clone;		/* reference held */
+	struct procsnap_frozen *frozen;		/* or NULL; reference held */
+};
+
+/*
+ * Reads at most @chunk bytes at @addr into @page: from the copies when
+ * @addr is frozen, else through the clone's page tables, stopping short of
+ * the next frozen range.  Returns 0 at a hole, -ESRCH when the copies are
+ * gone with the snapshot (its memory is going too: end of file).
+ */
+static int memfile_get(struct memfile *mf, unsigned long addr, char *page,
+		       size_t chunk)
+{
+	const struct procsnap_frozen_range *r;
+	unsigned long next;
+
+	r = procsnap_frozen_range(mf->frozen, addr);
+	if (r && addr < r->eof) {
+		chunk = min_t(size_t, chunk, PAGE_SIZE - offset_in_page(addr));
+		chunk = min_t(size_t, chunk, r->eof - addr);
+		if (!procsnap_frozen_read(mf->frozen, addr, page, chunk))
+			return -ESRCH;
+		return chunk;
+	}
+	next = procsnap_frozen_next(mf->frozen, addr);
+	chunk = min_t(size_t, chunk, next - addr);
+	/* Reads through the clone's own page tables, never COW. */
+	return access_process_vm(mf->clone, addr, page, chunk, FOLL_FORCE);
+}
+
 /* As /proc/PID/mem: one bounce page at a time. */
 static ssize_t memfile_read(struct file *file, char __user *buf, size_t count,
 			    loff_t *ppos)
 {
-	struct task_struct *clone = file->private_data;
+	struct memfile *mf = file->private_data;
+	struct task_struct *clone = mf->clone;
 	unsigned long addr = *ppos;
 	ssize_t copied = 0;
 	char *page;
@@ -40,8 +75,9 @@ static ssize_t memfile_read(struct file *file, char __user *buf, size_t count,
 	while (count) {
 		size_t chunk = min_t(size_t, count, PAGE_SIZE);
 
-		/* Reads through the clone's own page tables, never COW. */
-		n = access_process_vm(clone, addr, page, chunk, FOLL_FORCE);
+		n = memfile_get(mf, addr, page, chunk);
+		if (n < 0)
+			break;
 		if (!n) {
 			/* Nothing mapped here; or the snapshot is gone: EOF. */
 			if (!copied && READ_ONCE(clone->mm))
@@ -84,7 +120,11 @@ static loff_t memfile_lseek(struct file *file, loff_t offset, int orig)
 
 static int memfile_release(struct inode *inode, struct file *file)
 {
-	put_task_struct(file->private_data);
+	struct memfile *mf = file->private_data;
+
+	procsnap_frozen_put(mf->frozen);
+	put_task_struct(mf->clone);
+	kfree(mf);
 	return 0;
 }
 
@@ -108,15 +148,27 @@ static const struct file_operations memfile_fops = {
 int procsnap_mem_open(pid_t nr, struct file **filep)
 {
 	struct procsnap_snapshot *snap;
-	struct task_struct *clone;
+	struct memfile *mf;
 	struct file *file;
 	int fd, ret;
 
 	ret = procsnap_snapshot_get_readable(nr, &snap);
 	if (ret)
 		return ret;
-	/* The task, not the snapshot: the file may outlive a deletion. */
-	clone = get_task_struct(snap->clone);
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
+	if (!mf) {
+		procsnap_snapshot_put(snap);
+		return -ENOMEM;
+	}
+	/*
+	 * The task and the copies, not the snapshot: the file may outlive
+	 * a deletion, which frees the copies all the same (freeze.c).
+	 */
+	mf->clone = get_task_struct(snap->clone);
+	if (snap->frozen) {
+		kref_get(&snap->frozen->ref);
+		mf->frozen = snap->frozen;
+	}
 	procsnap_snapshot_put(snap);
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
@@ -124,7 +176,7 @@ int procsnap_mem_open(pid_t nr, struct file **filep)
 		ret = fd;
 		goto err_task;
 	}
-	file = anon_inode_getfile("[procsnap-mem]", &memfile_fops, clone,
+	file = anon_inode_getfile("[procsnap-mem]", &memfile_fops, mf,
 				  O_RDONLY);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
@@ -138,6 +190,8 @@ int procsnap_mem_open(pid_t nr, struct file **filep)
 err_fd:
 	put_unused_fd(fd);
 err_task:
-	put_task_struct(clone);
+	procsnap_frozen_put(mf->frozen);
+	put_task_struct(mf->clone);
+	kfree(mf);
 	return ret;
 }

@@ -17,6 +17,8 @@
 #include <linux/cred.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rwsem.h>
+#include <linux/xarray.h>
 #include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
@@ -91,6 +93,8 @@ extern atomic_t procsnap_nr_snapshots;
 extern wait_queue_head_t procsnap_works_idle;
 
 extern unsigned int procsnap_quiesce_timeout_ms;
+extern unsigned long procsnap_freeze_max_bytes;
+extern atomic_long_t procsnap_nr_frozen_pages;
 extern unsigned int procsnap_max_snapshots_per_user;
 
 /* One thread of the target, as it was when the copy was made. */
@@ -122,6 +126,35 @@ struct procsnap_file_rec {
 	char *path;			/* kmalloc'd, at most FILE_PATH_LEN */
 	/* Held from the instant until the clone has named it (files.c). */
 	struct path where;
+};
+
+/* One shared mapping frozen whole (see freeze.c). */
+struct procsnap_frozen_range {
+	unsigned long start;
+	unsigned long end;
+	unsigned long eof;		/* reads from here on are live */
+	u64 bytes;			/* resident, copied */
+};
+
+/*
+ * The copies of a snapshot's shared memory.  Referenced by the snapshot and
+ * by each MEM_OPEN file; made in the pause, then read-only but for the
+ * freeing of the pages when the clone exits.
+ */
+struct procsnap_frozen {
+	struct kref ref;
+	/*
+	 * Guards: released and the pages' freeing, against readers (read
+	 * side: a page's copy into a bounce buffer, never a user access).
+	 */
+	struct rw_semaphore lock;
+	bool released;
+	struct xarray pages;		/* user address >> PAGE_SHIFT -> copy */
+	unsigned int nr_ranges;
+	struct procsnap_frozen_range *ranges;	/* by address */
+	u64 bytes;
+	u64 limit;
+	bool truncated;
 };
 
 struct procsnap_snapshot {
@@ -161,6 +194,8 @@ struct procsnap_snapshot {
 	unsigned int nr_files;
 	struct procsnap_file_rec *files;
 	unsigned int nr_recovered;	/* mappings a fork would leave out */
+	struct procsnap_frozen *frozen;	/* FREEZE_SHARED; reference held */
+	u64 freeze_ns;
 	struct completion reparented;	/* target side -> clone: go on */
 	/* clone -> requester: out of the target's session (DONE waits) */
 	struct completion detached;
@@ -193,6 +228,7 @@ struct procsnap_request {
 	struct kref ref;		/* table, works, waiters, retry */
 	struct pid *target_pid;		/* PIDTYPE_TGID: the table's key */
 	unsigned int flags;		/* PROCSNAP_REQUEST_* */
+	u64 freeze_limit;		/* with FREEZE_SHARED: effective */
 	const struct file *owner;	/* for PROCSNAP_REQUEST_OWNED */
 	bool hashed;
 	int state;			/* PROCSNAP_STATE_* */
@@ -233,7 +269,7 @@ static inline bool procsnap_thread_ignored(struct task_struct *t)
 
 /* request.c */
 int procsnap_request_start(const struct file *file, pid_t nr,
-			   unsigned int flags);
+			   unsigned int flags, u64 freeze_limit);
 int procsnap_request_cancel_pid(pid_t nr);
 void procsnap_request_retry(struct procsnap_request *req);
 bool procsnap_requester_may_still(struct procsnap_request *req);
@@ -307,6 +343,19 @@ int procsnap_snapshot_list(void __user *entries, u32 entry_size,
 int procsnap_snapshot_threads(pid_t nr, void __user *entries, u32 entry_size,
 			      u32 *nr_entries, u32 *total);
 unsigned int procsnap_snapshots_of(kuid_t uid);
+
+/* freeze.c */
+int procsnap_freeze_shared(struct procsnap_snapshot *snap, u64 limit);
+void procsnap_frozen_drop_pages(struct procsnap_frozen *frozen);
+void procsnap_frozen_put(struct procsnap_frozen *frozen);
+const struct procsnap_frozen_range *
+procsnap_frozen_range(const struct procsnap_frozen *frozen, unsigned long addr);
+unsigned long procsnap_frozen_next(const struct procsnap_frozen *frozen,
+				   unsigned long addr);
+bool procsnap_frozen_read(struct procsnap_frozen *frozen, unsigned long addr,
+			  void *buf, size_t len);
+int procsnap_snapshot_frozen(pid_t nr, void __user *entries, u32 entry_size,
+			     u32 *nr_entries, u32 *total);
 
 /* memfile.c */
 struct file;

@@ -561,7 +561,8 @@ static int check_target(struct task_struct *leader)
 
 static struct procsnap_request *request_alloc(struct task_struct *leader,
 					      const struct file *file,
-					      unsigned int flags)
+					      unsigned int flags,
+					      u64 freeze_limit)
 {
 	struct procsnap_request *req;
 
@@ -571,6 +572,9 @@ static struct procsnap_request *request_alloc(struct task_struct *leader,
 	kref_init(&req->ref);
 	req->target_pid = get_task_pid(leader, PIDTYPE_TGID);
 	req->flags = flags;
+	if (flags & PROCSNAP_REQUEST_FREEZE_SHARED)
+		req->freeze_limit = freeze_limit ?:
+				    PROCSNAP_FREEZE_DEFAULT_LIMIT;
 	if (flags & PROCSNAP_REQUEST_OWNED)
 		req->owner = file;
 	req->state = PROCSNAP_STATE_REQUESTED;
@@ -681,11 +685,12 @@ static unsigned int held_by(kuid_t uid)
  * @file: the /dev/procsnap file the request comes through
  * @nr: the target, in the caller's pid namespace
  * @flags: PROCSNAP_REQUEST_*
+ * @freeze_limit: with PROCSNAP_REQUEST_FREEZE_SHARED; 0 for the default
  *
  * Return: 0 once the request is queued, or a negative errno (see uapi).
  */
 int procsnap_request_start(const struct file *file, pid_t nr,
-			   unsigned int flags)
+			   unsigned int flags, u64 freeze_limit)
 {
 	struct procsnap_request *req, *old;
 	unsigned int limit = READ_ONCE(procsnap_max_snapshots_per_user);
@@ -702,7 +707,7 @@ int procsnap_request_start(const struct file *file, pid_t nr,
 		put_task_struct(leader);
 		return ret;
 	}
-	req = request_alloc(leader, file, flags);
+	req = request_alloc(leader, file, flags, freeze_limit);
 	put_task_struct(leader);
 	if (!req)
 		return -ENOMEM;

@@ -115,6 +115,7 @@ static void snapshot_release(struct kref *kref)
 		procsnap_free_rec(&snap->threads[i]);
 	kvfree(snap->threads);
 	procsnap_free_files(snap);
+	procsnap_frozen_put(snap->frozen);
 	mem_cgroup_put(snap->memcg);
 	if (snap->cred)
 		put_cred(snap->cred);
@@ -162,6 +163,8 @@ static void clone_gone(struct procsnap_snapshot *snap)
 	list_del_init(&snap->node);
 	snap->dead = true;
 	procsnap_drop_lock();
+	/* Before the memory goes: no file may read the frozen parts live. */
+	procsnap_frozen_drop_pages(snap->frozen);
 	complete_all(&snap->gone);
 	procsnap_request_forget_snapshot(snap);
 	if (listed)
@@ -639,6 +642,15 @@ static void fill_info(struct procsnap_snapshot *snap,
 	    strscpy(info->target_label, snap->target_label,
 		    sizeof(info->target_label)) < 0)
 		info->flags |= PROCSNAP_SNAPSHOT_LABEL_TRUNCATED;
+	if (snap->frozen) {
+		info->flags |= PROCSNAP_SNAPSHOT_FROZEN;
+		if (snap->frozen->truncated)
+			info->flags |= PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED;
+		info->nr_frozen = snap->frozen->nr_ranges;
+		info->frozen_bytes = snap->frozen->bytes;
+		info->freeze_limit = snap->frozen->limit;
+		info->freeze_ns = snap->freeze_ns;
+	}
 	mm = get_task_mm(snap->clone);
 	if (mm) {
 		info->resident_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;

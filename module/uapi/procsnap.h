@@ -96,12 +96,18 @@ struct procsnap_version {
 #define PROCSNAP_FEAT_TARGET_CREDS	_BITULL(7)
 /* LIST fills in the target's LSM label at the instant (VER3 entries). */
 #define PROCSNAP_FEAT_TARGET_LABEL	_BITULL(8)
+/*
+ * REQUEST takes PROCSNAP_REQUEST_FREEZE_SHARED and @freeze_limit, LIST
+ * reports nr_frozen, freeze_ns, frozen_bytes and freeze_limit, FROZEN is
+ * implemented and MEM_OPEN reads frozen mappings from their copies.
+ */
+#define PROCSNAP_FEAT_FREEZE_SHARED	_BITULL(9)
 #define PROCSNAP_FEAT_ALL \
 	(PROCSNAP_FEAT_SNAPSHOT | PROCSNAP_FEAT_EVIDENCE | \
 	 PROCSNAP_FEAT_MEM_FD | PROCSNAP_FEAT_PHASES | \
 	 PROCSNAP_FEAT_NAMES_AFTER | PROCSNAP_FEAT_RECOVERS_HIDDEN | \
 	 PROCSNAP_FEAT_THREAD_META | PROCSNAP_FEAT_TARGET_CREDS | \
-	 PROCSNAP_FEAT_TARGET_LABEL)
+	 PROCSNAP_FEAT_TARGET_LABEL | PROCSNAP_FEAT_FREEZE_SHARED)
 
 /*
  * The size encoded in a command number is the struct's first published size
@@ -157,8 +163,30 @@ struct procsnap_version {
  * requester dying, cancels the request and deletes the snapshot.
  */
 #define PROCSNAP_REQUEST_OWNED		_BITUL(1)
+/*
+ * Shared memory (MAP_SHARED anonymous, tmpfs and memfd files, SysV shm:
+ * every shared mapping of a shmem object) keeps changing after the
+ * instant, for it is not copied on write.  With this flag the duplicating
+ * thread also copies, in the pause, the resident pages of each such
+ * mapping, in address order, until @freeze_limit bytes; a mapping is
+ * frozen whole or not at all.  MEM_OPEN then reads a frozen mapping from
+ * its copies (FROZEN lists them); /proc/CLONE/mem still reads it live.
+ * Not frozen, so read live: hugetlbfs and other non-shmem shared
+ * mappings, a mapping with a page swapped out at the instant, and those
+ * past the limit (PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED).  Processes that
+ * share the memory and are not the target keep writing during the copy:
+ * each page is as it was when copied, within the pause.
+ */
+#define PROCSNAP_REQUEST_FREEZE_SHARED	_BITUL(2)
 #define PROCSNAP_REQUEST_FLAGS \
-	(PROCSNAP_REQUEST_INTERRUPT | PROCSNAP_REQUEST_OWNED)
+	(PROCSNAP_REQUEST_INTERRUPT | PROCSNAP_REQUEST_OWNED | \
+	 PROCSNAP_REQUEST_FREEZE_SHARED)
+
+/*
+ * @freeze_limit 0 means this many bytes; a module parameter,
+ * freeze_max_bytes (1 GiB unless set), bounds what a request may ask.
+ */
+#define PROCSNAP_FREEZE_DEFAULT_LIMIT	(64ULL << 20)
 
 /**
  * struct procsnap_target_arg - REQUEST and CANCEL argument
@@ -167,6 +195,10 @@ struct procsnap_version {
  * @pid:	in: the target, in the caller's pid namespace; a thread id
  *		means its whole process
  * @reserved0:	must be 0
+ * @freeze_limit: in: REQUEST with PROCSNAP_REQUEST_FREEZE_SHARED: at most
+ *		this many bytes are copied (0: PROCSNAP_FREEZE_DEFAULT_LIMIT);
+ *		else, and for CANCEL, must be 0 (it was reserved[0] before
+ *		PROCSNAP_FEAT_FREEZE_SHARED)
  * @reserved:	must be 0
  *
  * REQUEST errors: ESRCH no such process, or a zombie or exiting one; EINVAL a
@@ -184,7 +216,8 @@ struct procsnap_target_arg {
 	__u32 flags;
 	__s32 pid;
 	__u32 reserved0;
-	__u64 reserved[4];
+	__u64 freeze_limit;
+	__u64 reserved[3];
 };
 
 #define PROCSNAP_TARGET_SIZE_VER0	48
@@ -228,6 +261,10 @@ struct procsnap_state_arg {
 #define PROCSNAP_SNAPSHOT_OWNED		_BITUL(0)
 /* target_label holds only the start of a longer label. */
 #define PROCSNAP_SNAPSHOT_LABEL_TRUNCATED _BITUL(1)
+/* Requested with PROCSNAP_REQUEST_FREEZE_SHARED. */
+#define PROCSNAP_SNAPSHOT_FROZEN	_BITUL(2)
+/* ... and a shared mapping was left live: freeze_limit was reached. */
+#define PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED _BITUL(3)
 
 #define PROCSNAP_LABEL_LEN	256
 
@@ -269,8 +306,14 @@ struct procsnap_state_arg {
  * @nr_recovered:	mappings of the target a fork would have left out or
  *			wiped, copied all the same
  *			(PROCSNAP_FEAT_RECOVERS_HIDDEN; else 0)
- * @reserved0:		zero
- * @reserved:		zero
+ * @nr_frozen:		shared mappings frozen (PROCSNAP_SNAPSHOT_FROZEN; else
+ *			0, as the next three; it was reserved0 before
+ *			PROCSNAP_FEAT_FREEZE_SHARED, as they were reserved
+ *			and reserved2[0])
+ * @freeze_ns:		of the pause, copying them (between @record_ns and
+ *			@copy_ns)
+ * @frozen_bytes:	bytes copied: the resident pages of the frozen
+ *			mappings
  * @target_uid:		the target's real, effective, saved and filesystem
  *			uids at the instant, in the caller's user namespace
  *			(overflow uid when not mapped; VER2, with
@@ -280,6 +323,7 @@ struct procsnap_state_arg {
  *			ambient capability sets
  * @target_securebits:	its securebits
  * @reserved1:		zero
+ * @freeze_limit:	the limit in force for this snapshot
  * @reserved2:		zero
  * @target_label:	the target's security context at the instant, as the
  *			LSM gives it for its secid (AppArmor's profile name,
@@ -317,14 +361,16 @@ struct procsnap_snapshot_info {
 	__u64 detach_ns;
 	__u64 names_ns;
 	__u32 nr_recovered;
-	__u32 reserved0;
-	__u64 reserved[2];
+	__u32 nr_frozen;
+	__u64 freeze_ns;
+	__u64 frozen_bytes;
 	__u32 target_uid[4];
 	__u32 target_gid[4];
 	__u64 target_cap[5];
 	__u32 target_securebits;
 	__u32 reserved1;
-	__u64 reserved2[3];
+	__u64 freeze_limit;
+	__u64 reserved2[2];
 	char target_label[PROCSNAP_LABEL_LEN];
 };
 
@@ -559,9 +605,12 @@ struct procsnap_xstate_arg {
  *
  * pread() on the file at offset ADDR reads the snapshot's memory at ADDR as
  * /proc/CLONE/mem would (unmapped ranges: EIO); it cannot be written or
- * mapped.  The file holds the snapshot's memory, not its process: it keeps
- * reading after the snapshot is deleted only until the memory is torn down,
- * then reads return 0.  Access is checked once, here, as for THREADS; the
+ * mapped; a mapping the snapshot froze (PROCSNAP_REQUEST_FREEZE_SHARED)
+ * reads from its copy instead, up to its eof (see FROZEN), its pages not
+ * resident at the instant as zeros.  The file holds the snapshot's memory,
+ * not its process: it keeps reading after the snapshot is deleted only
+ * until the memory is torn down (the copies: at once), then reads return
+ * 0.  Access is checked once, here, as for THREADS; the
  * file can be passed on.  ENOENT: no such snapshot; EPERM: the caller may
  * not access it.  The module can be unloaded only once every such file is
  * closed.
@@ -575,6 +624,30 @@ struct procsnap_mem_open_arg {
 };
 
 #define PROCSNAP_MEM_OPEN_SIZE_VER0	48
+
+/**
+ * struct procsnap_frozen_info - one frozen shared mapping, as FROZEN gives
+ * @start:	its first address
+ * @end:	the address past it
+ * @eof:	the address past the object's last page at the instant
+ *		(@end unless the file was shorter than the mapping): reads
+ *		from here to @end go to the snapshot's memory, as for any
+ *		mapping
+ * @bytes:	resident at the instant, and so copied; the rest of
+ *		[@start, @eof) was a hole, and reads as zeros
+ *
+ * Sorted by address.  Struct procsnap_files_arg is FROZEN's argument
+ * (@total: mappings frozen), with entries of this kind.  ENOENT: no such
+ * snapshot.
+ */
+struct procsnap_frozen_info {
+	__u64 start;
+	__u64 end;
+	__u64 eof;
+	__u64 bytes;
+};
+
+#define PROCSNAP_FROZEN_INFO_SIZE_VER0	32
 
 #define PROCSNAP_IOW(nr, ver0_size) \
 	_IOC(_IOC_WRITE, PROCSNAP_IOC_MAGIC, (nr), (ver0_size))
@@ -599,5 +672,7 @@ struct procsnap_mem_open_arg {
 	PROCSNAP_IOWR(0x09, PROCSNAP_XSTATE_SIZE_VER0)
 #define PROCSNAP_IOC_MEM_OPEN \
 	PROCSNAP_IOWR(0x0a, PROCSNAP_MEM_OPEN_SIZE_VER0)
+#define PROCSNAP_IOC_FROZEN \
+	PROCSNAP_IOWR(0x0b, PROCSNAP_FILES_SIZE_VER0)
 
 #endif /* _UAPI_PROCSNAP_H */

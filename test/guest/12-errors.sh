@@ -103,7 +103,7 @@ TPREFIX=""
 chmod 600 /dev/procsnap
 
 # --- unknown flags, non-zero reserved fields -----------------------------------------
-rawcheck "REQUEST with an unknown flag (1<<2): EINVAL" request "$tgt" --flags 4 --expect EINVAL
+rawcheck "REQUEST with an unknown flag (1<<3): EINVAL" request "$tgt" --flags 8 --expect EINVAL
 rawcheck "REQUEST with flag 1<<31: EINVAL" request "$tgt" --flags 0x80000000 --expect EINVAL
 rawcheck "REQUEST with reserved0 set: EINVAL" request "$tgt" --reserved0 1 --expect EINVAL
 rawcheck "REQUEST with reserved[3] set: EINVAL" request "$tgt" --reserved 1 --expect EINVAL

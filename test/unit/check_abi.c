@@ -67,6 +67,7 @@ START_TEST(test_constants)
 	ck_assert_uint_eq(PROCSNAP_FEAT_THREAD_META, 64);
 	ck_assert_uint_eq(PROCSNAP_FEAT_TARGET_CREDS, 128);
 	ck_assert_uint_eq(PROCSNAP_FEAT_TARGET_LABEL, 256);
+	ck_assert_uint_eq(PROCSNAP_FEAT_FREEZE_SHARED, 512);
 	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_LABEL_TRUNCATED, 2);
 	ck_assert_uint_eq(PROCSNAP_LABEL_LEN, 256);
 	ck_assert_uint_eq(PROCSNAP_FEAT_ALL,
@@ -76,7 +77,8 @@ START_TEST(test_constants)
 			  PROCSNAP_FEAT_RECOVERS_HIDDEN |
 			  PROCSNAP_FEAT_THREAD_META |
 			  PROCSNAP_FEAT_TARGET_CREDS |
-			  PROCSNAP_FEAT_TARGET_LABEL);
+			  PROCSNAP_FEAT_TARGET_LABEL |
+			  PROCSNAP_FEAT_FREEZE_SHARED);
 }
 END_TEST
 
@@ -102,7 +104,7 @@ START_TEST(test_constants_snapshot)
 	ck_assert_uint_eq(PROCSNAP_STATE_FAILED, 4);
 	ck_assert_uint_eq(PROCSNAP_REQUEST_INTERRUPT, 1);
 	ck_assert_uint_eq(PROCSNAP_REQUEST_OWNED, 2);
-	ck_assert_uint_eq(PROCSNAP_REQUEST_FLAGS, 3);
+	ck_assert_uint_eq(PROCSNAP_REQUEST_FLAGS, 7);
 	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_OWNED, 1);
 	ck_assert_uint_eq(PROCSNAP_DELETE_ALL, 1);
 	ck_assert_uint_eq(PROCSNAP_THREAD_DUPLICATED, 1);
@@ -122,7 +124,11 @@ START_TEST(test_target_layout)
 	ASSERT_FIELD(T, flags, 4, 4);
 	ASSERT_FIELD(T, pid, 8, 4);
 	ASSERT_FIELD(T, reserved0, 12, 4);
-	ASSERT_FIELD(T, reserved, 16, 32);
+	/* Was reserved[0] up to 0.5.x (PROCSNAP_FEAT_FREEZE_SHARED). */
+	ASSERT_FIELD(T, freeze_limit, 16, 8);
+	ASSERT_FIELD(T, reserved, 24, 24);
+	ck_assert_uint_eq(PROCSNAP_REQUEST_FREEZE_SHARED, 4);
+	ck_assert_uint_eq(PROCSNAP_FREEZE_DEFAULT_LIMIT, 64 << 20);
 }
 END_TEST
 
@@ -173,8 +179,10 @@ START_TEST(test_snapshot_info_layout)
 	ASSERT_FIELD(T, names_ns, 144, 8);
 	/* Was reserved[0] up to 0.3.x (PROCSNAP_FEAT_RECOVERS_HIDDEN). */
 	ASSERT_FIELD(T, nr_recovered, 152, 4);
-	ASSERT_FIELD(T, reserved0, 156, 4);
-	ASSERT_FIELD(T, reserved, 160, 16);
+	/* Were reserved0 and reserved[2] up to 0.5.x (FREEZE_SHARED). */
+	ASSERT_FIELD(T, nr_frozen, 156, 4);
+	ASSERT_FIELD(T, freeze_ns, 160, 8);
+	ASSERT_FIELD(T, frozen_bytes, 168, 8);
 	/* VER2 (PROCSNAP_FEAT_TARGET_CREDS) grew at the end. */
 	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_INFO_SIZE_VER1, 176);
 	ASSERT_FIELD(T, target_uid, 176, 16);
@@ -182,10 +190,26 @@ START_TEST(test_snapshot_info_layout)
 	ASSERT_FIELD(T, target_cap, 208, 40);
 	ASSERT_FIELD(T, target_securebits, 248, 4);
 	ASSERT_FIELD(T, reserved1, 252, 4);
-	ASSERT_FIELD(T, reserved2, 256, 24);
+	/* Was reserved2[0] up to 0.5.x (FREEZE_SHARED). */
+	ASSERT_FIELD(T, freeze_limit, 256, 8);
+	ASSERT_FIELD(T, reserved2, 264, 16);
+	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_FROZEN, 4);
+	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED, 8);
 	/* VER3 (PROCSNAP_FEAT_TARGET_LABEL) grew at the end. */
 	ck_assert_uint_eq(PROCSNAP_SNAPSHOT_INFO_SIZE_VER2, 280);
 	ASSERT_FIELD(T, target_label, 280, PROCSNAP_LABEL_LEN);
+}
+END_TEST
+
+START_TEST(test_frozen_layout)
+{
+	typedef struct procsnap_frozen_info T;
+
+	ASSERT_SIZE(T, PROCSNAP_FROZEN_INFO_SIZE_VER0);
+	ASSERT_FIELD(T, start, 0, 8);
+	ASSERT_FIELD(T, end, 8, 8);
+	ASSERT_FIELD(T, eof, 16, 8);
+	ASSERT_FIELD(T, bytes, 24, 8);
 }
 END_TEST
 
@@ -359,6 +383,8 @@ START_TEST(test_snapshot_ioctl_numbers)
 		  PROCSNAP_XSTATE_SIZE_VER0 },
 		{ PROCSNAP_IOC_MEM_OPEN, 10, _IOC_READ | _IOC_WRITE,
 		  PROCSNAP_MEM_OPEN_SIZE_VER0 },
+		{ PROCSNAP_IOC_FROZEN, 11, _IOC_READ | _IOC_WRITE,
+		  PROCSNAP_FILES_SIZE_VER0 },
 	};
 	size_t i, j;
 
@@ -402,6 +428,7 @@ Suite *abi_suite(void)
 	tcase_add_test(tc, test_files_layout);
 	tcase_add_test(tc, test_xstate_layout);
 	tcase_add_test(tc, test_mem_open_layout);
+	tcase_add_test(tc, test_frozen_layout);
 	tcase_add_test(tc, test_snapshot_ioctl_numbers);
 	suite_add_tcase(s, tc);
 	return s;

@@ -51,19 +51,19 @@ static struct ps_map mk_map(uint64_t start, uint64_t end, const char *perms,
 }
 
 static const struct ps_map fake_maps[] = {
-	{ 0x400000, 0x401000, 0, 1234, 8, 1, "r--p", "/usr/bin/fake", 0 },
-	{ 0x401000, 0x403000, 0x1000, 1234, 8, 1, "r-xp", "/usr/bin/fake", 0 },
-	{ 0x403000, 0x404000, 0, 0, 0, 0, "rw-p", "", 0 },
-	{ 0x404000, 0x405000, 0, 0, 0, 0, "---p", "", 0 },
+	{ 0x400000, 0x401000, 0, 1234, 8, 1, "r--p", "/usr/bin/fake", 0, false },
+	{ 0x401000, 0x403000, 0x1000, 1234, 8, 1, "r-xp", "/usr/bin/fake", 0, false },
+	{ 0x403000, 0x404000, 0, 0, 0, 0, "rw-p", "", 0, false },
+	{ 0x404000, 0x405000, 0, 0, 0, 0, "---p", "", 0, false },
 	{ 0x7f0000000000, 0x7f0000002000, 0x3000, 99, 8, 1, "r-xp",
-	  "/lib/libfake.so (deleted)", 0 },
-	{ 0x7ffd00000000, 0x7ffd00021000, 0, 0, 0, 0, "rw-p", "[stack]", 0 },
-	{ 0x7ffd00100000, 0x7ffd00104000, 0, 0, 0, 0, "r--p", "[vvar]", 0 },
+	  "/lib/libfake.so (deleted)", 0, false },
+	{ 0x7ffd00000000, 0x7ffd00021000, 0, 0, 0, 0, "rw-p", "[stack]", 0, false },
+	{ 0x7ffd00100000, 0x7ffd00104000, 0, 0, 0, 0, "r--p", "[vvar]", 0, false },
 	{ 0x7ffd00104000, 0x7ffd00105000, 0, 0, 0, 0, "r--p",
-	  "[vvar_vclock]", 0 },
-	{ 0x7ffd00105000, 0x7ffd00107000, 0, 0, 0, 0, "r-xp", "[vdso]", 0 },
+	  "[vvar_vclock]", 0, false },
+	{ 0x7ffd00105000, 0x7ffd00107000, 0, 0, 0, 0, "r-xp", "[vdso]", 0, false },
 	{ 0xffffffffff600000, 0xffffffffff601000, 0, 0, 0, 0, "--xp",
-	  "[vsyscall]", 0 },
+	  "[vsyscall]", 0, false },
 };
 #define NR_FAKE_MAPS (sizeof(fake_maps) / sizeof(fake_maps[0]))
 /* Which of fake_maps get data in the core. */

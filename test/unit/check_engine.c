@@ -426,7 +426,7 @@ START_TEST(test_collect_dir)
 	ck_assert_contains(manifest, "\"comm\": \"engine\"");
 	ck_assert_contains(manifest, "\"snapctl\": \"9.9\"");
 	ck_assert_contains(manifest, "\"version\": \"0.3.0-test\"");
-	ck_assert_contains(manifest, "\"features\": \"0x1ff\"");
+	ck_assert_contains(manifest, "\"features\": \"0x3ff\"");
 	ck_assert_contains(manifest,
 			   "\"lsm_label\": \"engine-profile (enforce)\"");
 	ck_assert_contains(manifest, "\"lsm_label_truncated\": false");

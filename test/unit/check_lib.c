@@ -300,6 +300,74 @@ START_TEST(test_fake_request)
 }
 END_TEST
 
+START_TEST(test_fake_request_freeze)
+{
+	struct procsnap_frozen_info *fr;
+	pid_t clone = 0;
+	size_t n;
+
+	/* The flag is added; the limit travels as given (0: default). */
+	ck_assert_int_eq(procsnap_request_freeze(fake_ctx, 123, 0, 0), 0);
+	ck_assert_int_eq(fake.last_target.pid, 123);
+	ck_assert_uint_eq(fake.last_target.flags,
+			  PROCSNAP_REQUEST_FREEZE_SHARED);
+	ck_assert_uint_eq(fake.last_target.freeze_limit, 0);
+	ck_assert_int_eq(procsnap_request_freeze(fake_ctx, 7,
+						 PROCSNAP_REQUEST_INTERRUPT,
+						 5ULL << 30), 0);
+	ck_assert_uint_eq(fake.last_target.flags,
+			  PROCSNAP_REQUEST_FREEZE_SHARED |
+			  PROCSNAP_REQUEST_INTERRUPT);
+	ck_assert_uint_eq(fake.last_target.freeze_limit, 5ULL << 30);
+	ck_assert_uint_eq(fake.calls[_IOC_NR(PROCSNAP_IOC_REQUEST)], 2);
+	/* A plain request never carries a limit. */
+	ck_assert_int_eq(procsnap_request(fake_ctx, 8, 0), 0);
+	ck_assert_uint_eq(fake.last_target.freeze_limit, 0);
+
+	ck_assert_fails(procsnap_request_freeze(NULL, 1, 0, 0), EINVAL);
+	ck_assert_fails(procsnap_request_freeze(fake_ctx, 0, 0, 0), EINVAL);
+	ck_assert_fails(procsnap_request_freeze(fake_ctx, -3, 0, 1), EINVAL);
+	ck_assert_uint_eq(fake.calls[_IOC_NR(PROCSNAP_IOC_REQUEST)], 3);
+	fake.request_err = -EINVAL;
+	ck_assert_fails(procsnap_request_freeze(fake_ctx, 9, 0, 1), EINVAL);
+	fake.request_err = 0;
+
+	fake.state.state = PROCSNAP_STATE_DONE;
+	fake.state.clone_pid = 456;
+	ck_assert_int_eq(procsnap_snapshot_freeze(fake_ctx, 11,
+						  PROCSNAP_REQUEST_OWNED,
+						  4096, 0, &clone), 0);
+	ck_assert_int_eq(clone, 456);
+	ck_assert_uint_eq(fake.last_target.flags,
+			  PROCSNAP_REQUEST_FREEZE_SHARED |
+			  PROCSNAP_REQUEST_OWNED);
+	ck_assert_uint_eq(fake.last_target.freeze_limit, 4096);
+	ck_assert_int_eq(fake.last_state.pid, 11);
+
+	fake.nr_frozen = 2;
+	fake.frozen[0] = (struct procsnap_frozen_info){ 0x1000, 0x3000,
+							0x3000, 0x1000 };
+	fake.frozen[1] = (struct procsnap_frozen_info){ 0x8000, 0x9000,
+							0x8000, 0 };
+	ck_assert_int_eq(procsnap_frozen(fake_ctx, 456, &fr, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(fake.last_frozen.clone_pid, 456);
+	ck_assert_uint_eq(fr[0].end, 0x3000);
+	ck_assert_uint_eq(fr[1].eof, 0x8000);
+	free(fr);
+	fake.nr_frozen = 0;
+	ck_assert_int_eq(procsnap_frozen(fake_ctx, 456, &fr, &n), 0);
+	ck_assert_ptr_null(fr);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_fails(procsnap_frozen(fake_ctx, 0, &fr, &n), EINVAL);
+	ck_assert_ptr_null(fr);
+	fake.frozen_err = -ENOENT;
+	ck_assert_fails(procsnap_frozen(fake_ctx, 456, &fr, &n), ENOENT);
+	ck_assert_ptr_null(fr);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 START_TEST(test_fake_cancel)
 {
 	ck_assert_int_eq(procsnap_cancel(fake_ctx, 42), 0);
@@ -563,6 +631,7 @@ Suite *lib_suite(void)
 	tc_dev = tcase_create("fake module");
 	tcase_add_checked_fixture(tc_dev, fake_setup, fake_teardown);
 	tcase_add_test(tc_dev, test_fake_request);
+	tcase_add_test(tc_dev, test_fake_request_freeze);
 	tcase_add_test(tc_dev, test_fake_cancel);
 	tcase_add_test(tc_dev, test_fake_state_wait);
 	tcase_add_test(tc_dev, test_fake_snapshot_done);

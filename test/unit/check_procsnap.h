@@ -80,6 +80,7 @@ struct fake_device {
 	/* Answers: errors as negative errno, 0 to succeed. */
 	int request_err, cancel_err, state_err, wait_err, list_err;
 	int delete_err, threads_err, version_err, files_err, xstate_err;
+	int frozen_err;
 	struct procsnap_state_arg state;	/* STATE and WAIT reply */
 	unsigned int nr_snaps;
 	unsigned int grow_once;		/* snapshots that appear after the
@@ -93,6 +94,8 @@ struct fake_device {
 	struct procsnap_file_info files[FAKE_FILES_MAX];
 	unsigned int xstate_size;	/* XSTATE: bytes recorded per thread */
 	unsigned char xstate[FAKE_XSTATE_MAX];
+	unsigned int nr_frozen;
+	struct procsnap_frozen_info frozen[FAKE_MAX];
 	/* Records. */
 	bool bad_arg;
 	unsigned int calls[16];		/* by _IOC_NR of the command */
@@ -104,6 +107,7 @@ struct fake_device {
 	struct procsnap_threads_arg last_threads;
 	struct procsnap_files_arg last_files;
 	struct procsnap_xstate_arg last_xstate;
+	struct procsnap_files_arg last_frozen;
 };
 
 /*

@@ -264,6 +264,60 @@ START_TEST(test_request_done)
 }
 END_TEST
 
+START_TEST(test_request_freeze)
+{
+	struct procsnap_snapshot_info *s = fake.snaps;
+	struct captured c;
+
+	fake_done(456);
+	fake.nr_snaps = 1;
+	s[0].clone_pid = 456;
+	s[0].threads = 1;
+	s[0].flags = PROCSNAP_SNAPSHOT_FROZEN |
+		     PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED;
+	s[0].nr_frozen = 2;
+	s[0].frozen_bytes = 131072;
+	s[0].freeze_ns = 777;
+	s[0].freeze_limit = 1 << 20;
+	RUN(&c, request_main, FAKE_DEVICE, "request", "123",
+	    "--freeze-shared=1M", "--json");
+	ck_assert_int_eq(c.status, EXIT_OK);
+	ck_assert_uint_eq(fake.last_target.flags,
+			  PROCSNAP_REQUEST_FREEZE_SHARED);
+	ck_assert_uint_eq(fake.last_target.freeze_limit, 1 << 20);
+	ck_assert_str_eq(c.out, "{\"target\":123,\"clone\":456,"
+		"\"state\":\"done\",\"frozen_bytes\":131072,"
+		"\"nr_frozen\":2,\"freeze_ns\":777,"
+		"\"freeze_limit\":1048576,\"freeze_truncated\":true}\n");
+	ck_assert_contains(c.err, "reached its limit of 1048576 bytes after "
+			   "2 mappings");
+
+	/* No limit: the module's default; plain output stays the pid. */
+	RUN(&c, request_main, FAKE_DEVICE, "request", "123",
+	    "--freeze-shared");
+	ck_assert_int_eq(c.status, EXIT_OK);
+	ck_assert_str_eq(c.out, "456\n");
+	ck_assert_uint_eq(fake.last_target.freeze_limit, 0);
+
+	/* Refused before anything is asked of the module. */
+	fake.calls[_IOC_NR(PROCSNAP_IOC_REQUEST)] = 0;
+	RUN(&c, request_main, FAKE_DEVICE, "request", "123",
+	    "--freeze-shared=0");
+	ck_assert_int_eq(c.status, EXIT_USAGE);
+	RUN(&c, request_main, FAKE_DEVICE, "request", "123",
+	    "--freeze-shared=3X");
+	ck_assert_int_eq(c.status, EXIT_USAGE);
+	ck_assert_uint_eq(fake.calls[_IOC_NR(PROCSNAP_IOC_REQUEST)], 0);
+
+	/* The module's EINVAL names the likely cause. */
+	fake.request_err = -EINVAL;
+	RUN(&c, request_main, FAKE_DEVICE, "request", "123",
+	    "--freeze-shared=2G");
+	ck_assert_int_eq(c.status, EXIT_FAILED);
+	ck_assert_contains(c.err, "freeze_max_bytes");
+}
+END_TEST
+
 START_TEST(test_request_options)
 {
 	struct captured c;
@@ -555,7 +609,8 @@ START_TEST(test_list_json)
 		"\"requested_boottime_ns\":4900000000,\"requester_uid\":1000,"
 		"\"nr_files\":7,\"check_ns\":1,\"record_ns\":2,\"files_ns\":3,"
 		"\"copy_ns\":4,\"detach_ns\":5,\"names_ns\":6,"
-		"\"nr_recovered\":2},"
+		"\"nr_recovered\":2,\"nr_frozen\":0,\"freeze_ns\":0,"
+		"\"frozen_bytes\":0,\"freeze_limit\":0},"
 		"{\"clone_pid\":789,\"target_pid\":0,"
 		"\"target_comm\":\"a\\\"b\\tcdefghijklmn\",\"flags\":[],"
 		"\"threads\":1,\"created_realtime_ns\":0,"
@@ -564,7 +619,9 @@ START_TEST(test_list_json)
 		"\"requested_realtime_ns\":0,\"requested_boottime_ns\":0,"
 		"\"requester_uid\":0,\"nr_files\":0,\"check_ns\":0,"
 		"\"record_ns\":0,\"files_ns\":0,\"copy_ns\":0,"
-		"\"detach_ns\":0,\"names_ns\":0,\"nr_recovered\":0}]\n");
+		"\"detach_ns\":0,\"names_ns\":0,\"nr_recovered\":0,"
+		"\"nr_frozen\":0,\"freeze_ns\":0,\"frozen_bytes\":0,"
+		"\"freeze_limit\":0}]\n");
 }
 END_TEST
 
@@ -730,6 +787,7 @@ Suite *snapshot_cli_suite(void)
 	tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
 	tcase_add_test(tc, test_request_done);
 	tcase_add_test(tc, test_request_options);
+	tcase_add_test(tc, test_request_freeze);
 	tcase_add_test(tc, test_request_no_wait);
 	tcase_add_test(tc, test_request_timeout);
 	tcase_add_test(tc, test_request_failed);

@@ -73,6 +73,8 @@ static int do_target(unsigned long request, struct procsnap_target_arg *a,
 		return ret;
 	EXPECT(_IOC_DIR(request) == _IOC_WRITE);
 	EXPECT(!a->reserved0 && all_zero(a->reserved, sizeof(a->reserved)));
+	EXPECT(!a->freeze_limit ||
+	       (a->flags & PROCSNAP_REQUEST_FREEZE_SHARED));
 	fake.last_target = *a;
 	return err;
 }
@@ -211,6 +213,31 @@ static int do_files(unsigned long request, struct procsnap_files_arg *a)
 	return 0;
 }
 
+static int do_frozen(unsigned long request, struct procsnap_files_arg *a)
+{
+	unsigned int n;
+	int ret = check_header(request, a, sizeof(*a),
+			       PROCSNAP_FILES_SIZE_VER0, 0);
+
+	if (ret)
+		return ret;
+	EXPECT(a->clone_pid > 0);
+	EXPECT(a->entry_size == sizeof(struct procsnap_frozen_info));
+	EXPECT(a->entries || !a->nr_entries);
+	EXPECT(!a->total);
+	EXPECT(all_zero(a->reserved, sizeof(a->reserved)));
+	fake.last_frozen = *a;
+	if (fake.frozen_err)
+		return fake.frozen_err;
+	n = a->nr_entries < fake.nr_frozen ? a->nr_entries : fake.nr_frozen;
+	if (n)
+		memcpy((void *)(uintptr_t)a->entries, fake.frozen,
+		       n * sizeof(fake.frozen[0]));
+	a->nr_entries = n;
+	a->total = fake.nr_frozen;
+	return 0;
+}
+
 static int do_xstate(unsigned long request, struct procsnap_xstate_arg *a)
 {
 	unsigned int n;
@@ -260,6 +287,8 @@ static int fake_ioctl(unsigned long request, void *arg)
 		return do_version(request, arg);
 	case PROCSNAP_IOC_FILES:
 		return do_files(request, arg);
+	case PROCSNAP_IOC_FROZEN:
+		return do_frozen(request, arg);
 	case PROCSNAP_IOC_XSTATE:
 		return do_xstate(request, arg);
 	default:

@@ -1226,7 +1226,10 @@ static void check_segments(struct jv *m, const struct mopts *o)
 				  !e->text[1]))
 				prob("%s: want an errno name", p);
 		} else if (status) {
-			const char *st = x->perms[3] == 's' ? "live" : "frozen";
+			/* A shared one is live, or frozen by --freeze-shared. */
+			const char *st = x->perms[3] != 's' ? "frozen" :
+				!strcmp(status, "frozen-copy") ? "frozen-copy" :
+				"live";
 
 			if (unread)
 				prob("segments.%zu (%s-%s %s %s): status '%s', "

@@ -86,7 +86,7 @@
 
 enum {
 	C_VERSION, C_REQUEST, C_CANCEL, C_STATE, C_WAIT, C_LIST, C_DELETE,
-	C_THREADS, C_FILES, C_XSTATE, C_MEM_OPEN, NR_REAL,
+	C_THREADS, C_FILES, C_XSTATE, C_MEM_OPEN, C_FROZEN, NR_REAL,
 	C_PS_OTHER = NR_REAL,	/* procsnap's magic, not a command */
 	C_CURATED,		/* a known other command */
 	C_RANDOM,		/* anything else */
@@ -115,6 +115,8 @@ static const int e_entries[] = { BASE_ERRS, ENOENT, EPERM, EACCES, 0 };
 static const int e_xstate[] = { BASE_ERRS, ENOENT, EPERM, ENODATA, EACCES, 0 };
 /* ENOTTY: a module from before MEM_OPEN. */
 static const int e_mem_open[] = { BASE_ERRS, ENOENT, EPERM, EACCES, ENOTTY, 0 };
+/* ENOTTY: a module from before FREEZE_SHARED. */
+static const int e_frozen[] = { BASE_ERRS, ENOENT, EPERM, EACCES, ENOTTY, 0 };
 static const int e_nocmd[] = { ENOTTY, EBADF, 0 };
 /* What the VFS may answer for the curated commands of other drivers. */
 static const int e_curated[] = { ENOTTY, EBADF, EFAULT, EINVAL, EOPNOTSUPP, 0 };
@@ -146,12 +148,14 @@ static const struct cmdinfo cmds[NR_REAL] = {
 	[C_MEM_OPEN] = { "MEM_OPEN", PROCSNAP_IOC_MEM_OPEN,
 			 PROCSNAP_MEM_OPEN_SIZE_VER0,
 			 sizeof(struct procsnap_mem_open_arg), 1, e_mem_open },
+	[C_FROZEN] = { "FROZEN", PROCSNAP_IOC_FROZEN, PROCSNAP_FILES_SIZE_VER0,
+		       sizeof(struct procsnap_files_arg), 1, e_frozen },
 };
 
 static const char *const class_names[NR_CLASS] = {
 	"VERSION", "REQUEST", "CANCEL", "STATE", "WAIT", "LIST", "DELETE",
-	"THREADS", "FILES", "XSTATE", "MEM_OPEN", "ps-other", "curated",
-	"random",
+	"THREADS", "FILES", "XSTATE", "MEM_OPEN", "FROZEN", "ps-other",
+	"curated", "random",
 };
 
 /* Other drivers' commands; allow0: the VFS itself may answer 0. */
@@ -724,7 +728,10 @@ static void gen_struct(struct thread *t, struct gen *g)
 					    PROCSNAP_REQUEST_FLAGS : 0);
 		g->u.tgt.pid = pick_pid(t);
 		g->u.tgt.reserved0 = (uint32_t)maybe_junk(t, 5);
-		g->u.tgt.reserved[below(t, 4)] = maybe_junk(t, 5);
+		g->u.tgt.reserved[below(t, 3)] = maybe_junk(t, 5);
+		/* A limit is allowed with FREEZE_SHARED only, up to a max. */
+		g->u.tgt.freeze_limit = chance(t, 10) ? below(t, 1 << 26) :
+					maybe_junk(t, 5);
 		break;
 	case C_STATE:
 	case C_WAIT:
@@ -758,10 +765,13 @@ static void gen_struct(struct thread *t, struct gen *g)
 		break;
 	case C_THREADS:
 	case C_FILES:
+	case C_FROZEN:
 		g->u.thr.flags = pick_flags(t, 0);
 		g->u.thr.clone_pid = pick_clone(t);
 		g->u.thr.entry_size = pick_entry_size(t, g->cls == C_THREADS ?
-			PROCSNAP_THREAD_INFO_SIZE_VER0 : PROCSNAP_FILE_INFO_SIZE_VER0);
+			PROCSNAP_THREAD_INFO_SIZE_VER0 : g->cls == C_FILES ?
+			PROCSNAP_FILE_INFO_SIZE_VER0 :
+			PROCSNAP_FROZEN_INFO_SIZE_VER0);
 		g->u.thr.entries = pick_buf(t, &g->buf_kind);
 		g->u.thr.nr_entries = pick_nr(t);
 		if (chance(t, 10))
@@ -804,7 +814,8 @@ static void gen_struct(struct thread *t, struct gen *g)
 		g->entry_size = g->u.list.entry_size;
 		g->nr_in = g->u.list.nr_entries;
 		g->buf = g->u.list.entries;
-	} else if (g->cls == C_THREADS || g->cls == C_FILES) {
+	} else if (g->cls == C_THREADS || g->cls == C_FILES ||
+		   g->cls == C_FROZEN) {
 		g->nr_in = g->u.thr.nr_entries;
 		g->buf = g->u.thr.entries;
 	} else if (g->cls == C_XSTATE) {
@@ -964,7 +975,9 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 {
 	size_t ksize = cls == C_LIST ? sizeof(struct procsnap_snapshot_info) :
 		cls == C_THREADS ? sizeof(struct procsnap_thread_info) :
+		cls == C_FROZEN ? sizeof(struct procsnap_frozen_info) :
 		sizeof(struct procsnap_file_info);
+	uint64_t prev_end = 0;
 
 	for (uint32_t i = 0; i < nr && (size_t)(i + 1) * entry_size <= ARENA_ENTRIES; i++) {
 		const unsigned char *p = e + (size_t)i * entry_size;
@@ -978,39 +991,56 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 			const struct procsnap_snapshot_info *s = (const void *)p;
 			/* Fields past entry_size are the next entry's. */
 			int phases = entry_size >= offsetof(struct procsnap_snapshot_info,
-							    reserved);
+							    freeze_ns);
+			/* Fields past entry_size are the next entry's. */
+			uint64_t freeze_ns = entry_size >=
+				offsetof(struct procsnap_snapshot_info,
+					 frozen_bytes) ? s->freeze_ns : 0;
+			/* freeze_limit ends VER2's reserved part. */
+			int frozen = entry_size >= offsetof(struct procsnap_snapshot_info,
+							    reserved2);
 			int reserved = entry_size >= offsetof(struct procsnap_snapshot_info,
 							      target_label);
 			int label = entry_size >= sizeof(*s);
 
 			if (s->clone_pid <= 0 || s->target_pid < 0 ||
 			    (s->flags & ~(PROCSNAP_SNAPSHOT_OWNED |
-					  PROCSNAP_SNAPSHOT_LABEL_TRUNCATED)) ||
+					  PROCSNAP_SNAPSHOT_LABEL_TRUNCATED |
+					  PROCSNAP_SNAPSHOT_FROZEN |
+					  PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED)) ||
+			    ((s->flags & PROCSNAP_SNAPSHOT_FREEZE_TRUNCATED) &&
+			     !(s->flags & PROCSNAP_SNAPSHOT_FROZEN)) ||
+			    (frozen && !(s->flags & PROCSNAP_SNAPSHOT_FROZEN) &&
+			     (s->nr_frozen || s->freeze_ns ||
+			      s->frozen_bytes || s->freeze_limit)) ||
+			    (frozen && (s->flags & PROCSNAP_SNAPSHOT_FROZEN) &&
+			     (!s->freeze_limit ||
+			      s->frozen_bytes > s->freeze_limit)) ||
 			    !memchr(s->target_comm, 0, sizeof(s->target_comm)) ||
 			    (label && !memchr(s->target_label, 0,
 					      sizeof(s->target_label))) ||
-			    (reserved && (s->reserved0 || s->reserved1 ||
-					  !tail_zero((const void *)s->reserved,
-						     0, sizeof(s->reserved)) ||
+			    (reserved && (s->reserved1 ||
 					  !tail_zero((const void *)s->reserved2,
 						     0, sizeof(s->reserved2)))) ||
 			    s->threads == 0) {
 				unexpected(t, "LIST entry %u of %u (size %u): clone %d target %d flags %#x threads %u reserved %#llx",
 					   i, total, entry_size, s->clone_pid,
 					   s->target_pid, s->flags, s->threads,
-					   reserved ? (unsigned long long)s->reserved[0] : 0ULL);
+					   reserved ? (unsigned long long)s->reserved2[0] : 0ULL);
 				return;
 			}
 			/* The phases are disjoint parts of the pause. */
 			if (phases &&
 			    (s->files_ns > s->record_ns ||
 			     s->quiesce_ns + s->check_ns + s->record_ns +
-			     s->copy_ns + s->detach_ns > s->pause_ns)) {
-				unexpected(t, "LIST entry %u: phases exceed the pause: quiesce %llu check %llu record %llu (files %llu) copy %llu detach %llu pause %llu",
+			     freeze_ns + s->copy_ns + s->detach_ns >
+			     s->pause_ns)) {
+				unexpected(t, "LIST entry %u: phases exceed the pause: quiesce %llu check %llu record %llu (files %llu) freeze %llu copy %llu detach %llu pause %llu",
 					   i, (unsigned long long)s->quiesce_ns,
 					   (unsigned long long)s->check_ns,
 					   (unsigned long long)s->record_ns,
 					   (unsigned long long)s->files_ns,
+					   (unsigned long long)freeze_ns,
 					   (unsigned long long)s->copy_ns,
 					   (unsigned long long)s->detach_ns,
 					   (unsigned long long)s->pause_ns);
@@ -1035,6 +1065,22 @@ static void check_entries(struct thread *t, int cls, const unsigned char *e,
 			}
 			if (th->tid > 0)
 				ring_put(snap_tid_ring, &snap_tid_pos, RING, th->tid);
+		} else if (cls == C_FROZEN) {
+			const struct procsnap_frozen_info *z = (const void *)p;
+
+			/* Whole pages, by address, eof within, bytes below. */
+			if ((z->start | z->end | z->eof) % 4096 ||
+			    z->start >= z->end || z->start < prev_end ||
+			    z->eof < z->start || z->eof > z->end ||
+			    z->bytes % 4096 || z->bytes > z->eof - z->start) {
+				unexpected(t, "FROZEN entry %u: start %#llx end %#llx eof %#llx bytes %llu",
+					   i, (unsigned long long)z->start,
+					   (unsigned long long)z->end,
+					   (unsigned long long)z->eof,
+					   (unsigned long long)z->bytes);
+				return;
+			}
+			prev_end = z->end;
 		} else {
 			const struct procsnap_file_info *f = (const void *)p;
 			size_t len = strnlen(f->path, sizeof(f->path));
@@ -1138,7 +1184,8 @@ static void check_result(struct thread *t, struct gen *g, const void *argp)
 	}
 	case C_LIST:
 	case C_THREADS:
-	case C_FILES: {
+	case C_FILES:
+	case C_FROZEN: {
 		uint32_t nr = g->cls == C_LIST ? out.u.list.nr_entries :
 			out.u.thr.nr_entries;
 		uint32_t total = g->cls == C_LIST ? out.u.list.total :

@@ -18,7 +18,8 @@
  * status 0 when the outcome is one of them, else 1 (2: bad usage or no
  * device).  --hold keeps the device open after a successful request (and
  * wait) until killed: for PROCSNAP_REQUEST_OWNED.  --reserved N sets
- * reserved[3].
+ * reserved[3] (REQUEST and CANCEL: reserved[2], the same last word);
+ * --freeze-limit N sets REQUEST and CANCEL's freeze_limit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +65,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: rawreq features\n"
 		"       rawreq request PID|self [--flags N] [--reserved0 N] [--reserved N]\n"
+		"                      [--freeze-limit N]\n"
 		"                      [--wait] [--timeout-ms N] [--hold] [--expect LIST]\n"
 		"       rawreq wait|state|cancel PID [--flags N] [--timeout-ms N] [--expect LIST]\n"
 		"       rawreq delete CLONE [--flags N] [--expect LIST]\n"
@@ -151,7 +153,7 @@ int main(int argc, char **argv)
 	const char *expect = "ok", *cmd;
 	uint64_t timeout_ns = 0;
 	uint32_t flags = 0, reserved0 = 0;
-	uint64_t reserved = 0;
+	uint64_t reserved = 0, freeze_limit = 0;
 	int wait = 0, hold = 0, err = 0;
 	char outcome[64];
 	pid_t pid;
@@ -201,6 +203,8 @@ int main(int argc, char **argv)
 			reserved0 = (uint32_t)strtoul(v, NULL, 0);
 		else if (!strcmp(a, "--reserved"))
 			reserved = strtoull(v, NULL, 0);
+		else if (!strcmp(a, "--freeze-limit"))
+			freeze_limit = strtoull(v, NULL, 0);
 		else if (!strcmp(a, "--timeout-ms"))
 			timeout_ns = strtoull(v, NULL, 0) * 1000000ULL;
 		else if (!strcmp(a, "--expect"))
@@ -213,10 +217,10 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "request") || !strcmp(cmd, "cancel")) {
 		struct procsnap_target_arg t = {
 			.size = sizeof(t), .flags = flags, .pid = pid,
-			.reserved0 = reserved0,
+			.reserved0 = reserved0, .freeze_limit = freeze_limit,
 		};
 
-		t.reserved[3] = reserved;
+		t.reserved[2] = reserved;
 		if (ioctl(dev, !strcmp(cmd, "request") ? PROCSNAP_IOC_REQUEST :
 			  PROCSNAP_IOC_CANCEL, &t))
 			err = errno;
