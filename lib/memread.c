@@ -130,7 +130,9 @@ int ps_mem_open(struct ps_mem *m, pid_t pid, int mem_fd, uint64_t rate)
 	int err;
 
 	memset(m, 0, sizeof(*m));
-	m->mem_fd = m->pagemap_fd = -1;
+	/* Ours from here, failing or not: ps_mem_close() closes it. */
+	m->mem_fd = mem_fd;
+	m->pagemap_fd = -1;
 	m->page_size = page_size > 0 ? (uint64_t)page_size : 4096;
 	ps_throttle_init(&m->throttle, rate, PS_READ_CHUNK);
 
@@ -140,7 +142,6 @@ int ps_mem_open(struct ps_mem *m, pid_t pid, int mem_fd, uint64_t rate)
 		ps_mem_close(m);
 		return ps_fail(ENOMEM);
 	}
-	m->mem_fd = mem_fd;
 	if (m->mem_fd < 0) {
 		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 		m->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
